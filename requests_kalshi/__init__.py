@@ -1,0 +1,45 @@
+"""Sign Kalshi Trade API v2 requests with ``requests``.
+
+>>> from requests_kalshi import KalshiAuth, session, DEMO, PRODUCTION
+"""
+
+from ._version import __version__
+from .auth import KalshiAuth
+from .environments import DEMO, PRODUCTION, Environment, resolve_environment
+from .errors import (
+    ConfigurationError,
+    EncryptedKeyError,
+    KalshiError,
+    KeyFileError,
+    KeyLoadError,
+    UnknownEnvironmentError,
+    UnsupportedKeyError,
+    UntrustedHostError,
+)
+from .keys import load_private_key
+from .session import KalshiSession, session
+from .signing import sign_message, signed_path, string_to_sign, verify_signature
+
+__all__ = [
+    "DEMO",
+    "PRODUCTION",
+    "ConfigurationError",
+    "EncryptedKeyError",
+    "Environment",
+    "KalshiAuth",
+    "KalshiError",
+    "KalshiSession",
+    "KeyFileError",
+    "KeyLoadError",
+    "UnknownEnvironmentError",
+    "UnsupportedKeyError",
+    "UntrustedHostError",
+    "__version__",
+    "load_private_key",
+    "resolve_environment",
+    "session",
+    "sign_message",
+    "signed_path",
+    "string_to_sign",
+    "verify_signature",
+]

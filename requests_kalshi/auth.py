@@ -1,0 +1,264 @@
+"""``KalshiAuth``: signs every ``requests`` request for the Kalshi Trade API v2."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from requests import PreparedRequest
+from requests.auth import AuthBase
+
+from .environments import KALSHI_HOSTS, is_loopback_host
+from .errors import ConfigurationError, UntrustedHostError
+from .keys import KeySource, describe_key, key_fingerprint, load_private_key
+from .signing import SIGNED_HEADERS, signature_headers, signed_path
+
+__all__ = ["KalshiAuth"]
+
+log = logging.getLogger("requests_kalshi")
+
+ENV_KEY_ID = "KALSHI_API_KEY_ID"
+ENV_KEY_PATH = "KALSHI_PRIVATE_KEY_PATH"
+ENV_KEY_TEXT = "KALSHI_PRIVATE_KEY"
+ENV_KEY_PASSWORD = "KALSHI_PRIVATE_KEY_PASSWORD"  # noqa: S105 - a variable name
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_BAD_KEY_ID_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+class KalshiAuth(AuthBase):
+    """Sign requests for the Kalshi Trade API v2 with an API key.
+
+    Use it with any ``requests`` code::
+
+        session = requests.Session()
+        session.auth = KalshiAuth("a952bafb-…", "~/kalshi/demo-key.txt")
+
+    The key is loaded and checked once, here; each request is then signed with the current
+    time in milliseconds, its upper-case method and its URL path as sent (including
+    ``/trade-api/v2``, without the query string). The body is never read. One instance may
+    be shared by any number of threads.
+
+    Signed headers go only to Kalshi's hosts, to loopback addresses (for local test servers)
+    and to hosts named in ``allowed_hosts``; plain ``http://`` only to loopback. A request
+    to any other host raises :class:`UntrustedHostError` before anything is sent.
+
+    :param key_id: the API key id (a UUID) shown next to the key on Kalshi.
+    :param private_key: the private key: a file path, PEM text (``str`` or ``bytes``), or a
+        loaded ``cryptography`` RSA or Ed25519 key. See :func:`load_private_key`.
+    :param password: the password of an encrypted key (``str`` or ``bytes``).
+    :param allowed_hosts: more host names to sign for (such as a proxy of your own).
+    :param clock: returns the current Unix time in seconds; :func:`time.time` by default.
+    :param clock_offset: seconds added to ``clock()``, to make up for a local clock that is off.
+    :raises ConfigurationError: a bad ``key_id`` or option.
+    :raises KeyLoadError: the key cannot be loaded (see :func:`load_private_key`).
+    """
+
+    key_id: str
+    """The API key id sent in ``KALSHI-ACCESS-KEY``."""
+    key_type: str
+    """``"RSA-2048"`` (or another RSA size) or ``"Ed25519"``."""
+    allowed_hosts: frozenset[str]
+    """Every host name this auth signs for, besides loopback."""
+    clock_offset: float
+    """Seconds added to the clock for every timestamp; may be changed at any time."""
+
+    def __init__(
+        self,
+        key_id: str,
+        private_key: KeySource,
+        *,
+        password: str | bytes | None = None,
+        allowed_hosts: Iterable[str] = (),
+        clock: Callable[[], float] | None = None,
+        clock_offset: float = 0.0,
+    ) -> None:
+        self.key_id = _checked_key_id(key_id, private_key)
+        self._key = load_private_key(private_key, password)
+        self.key_type = describe_key(self._key)
+        self.allowed_hosts = KALSHI_HOSTS | _checked_hosts(allowed_hosts)
+        if clock is not None and not callable(clock):
+            raise ConfigurationError("clock must be a function returning Unix time in seconds.")
+        self._clock: Callable[[], float] = clock or time.time
+        if isinstance(clock_offset, bool) or not isinstance(clock_offset, (int, float)):
+            raise ConfigurationError("clock_offset must be a number of seconds.")
+        self.clock_offset = float(clock_offset)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> KalshiAuth:
+        r"""Build a :class:`KalshiAuth` from environment variables.
+
+        Reads ``KALSHI_API_KEY_ID``, exactly one of ``KALSHI_PRIVATE_KEY_PATH`` (a file) or
+        ``KALSHI_PRIVATE_KEY`` (the PEM text itself; ``\\n`` escapes are fine), and the
+        optional ``KALSHI_PRIVATE_KEY_PASSWORD``. Empty variables count as unset.
+
+        :param environ: where to read the variables; :data:`os.environ` by default.
+        :param options: further keyword options for :class:`KalshiAuth`.
+        :raises ConfigurationError: a variable is missing, or both key variables are set.
+        """
+        env = os.environ if environ is None else environ
+        key_id = env.get(ENV_KEY_ID, "").strip()
+        path = env.get(ENV_KEY_PATH, "").strip()
+        text = env.get(ENV_KEY_TEXT, "").strip()
+        password = env.get(ENV_KEY_PASSWORD) or None
+        if not key_id:
+            raise ConfigurationError(
+                f"{ENV_KEY_ID} is not set: set it to your API key id, and {ENV_KEY_PATH} to "
+                "the path of your private key file."
+            )
+        if path and text:
+            raise ConfigurationError(
+                f"both {ENV_KEY_PATH} and {ENV_KEY_TEXT} are set; set only one of them."
+            )
+        if not path and not text:
+            raise ConfigurationError(
+                f"{ENV_KEY_ID} is set but neither {ENV_KEY_PATH} (a key file) nor "
+                f"{ENV_KEY_TEXT} (the PEM text) is; set one of them."
+            )
+        return cls(key_id, path or text, password=password, **options)
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        """Sign the prepared request ``r`` in place, replacing any ``KALSHI-ACCESS-*`` headers."""
+        parts = urlsplit(r.url or "")
+        self._check_target(parts.scheme, parts.hostname or "", r.url or "")
+        self._sign_into(r.headers, r.method or "GET", parts.path or "/")
+        return r
+
+    def headers(self, method: str, url_or_path: str) -> dict[str, str]:
+        """The three signed headers for a request made some other way.
+
+        For WebSocket handshakes (``auth.headers("GET", "/trade-api/ws/v2")``), curl, or any
+        HTTP client. ``url_or_path`` is a full URL (its host is checked as for requests) or
+        a path from the root; a query string is ignored, as Kalshi does.
+
+        :raises UntrustedHostError: a full URL whose host is not trusted.
+        :raises ConfigurationError: ``method`` or ``url_or_path`` is not a usable string.
+        """
+        if not isinstance(method, str) or not method.strip().isalpha():
+            raise ConfigurationError(
+                f"method must be an HTTP method such as 'GET', not {method!r}."
+            )
+        if not isinstance(url_or_path, str) or not url_or_path:
+            raise ConfigurationError(
+                "url_or_path must be a URL or a path such as '/trade-api/v2/…'."
+            )
+        parts = urlsplit(url_or_path)
+        if parts.scheme or parts.netloc:
+            self._check_target(parts.scheme, parts.hostname or "", url_or_path)
+        elif not url_or_path.startswith("/"):
+            raise ConfigurationError(
+                f"path {url_or_path!r} must start with '/', as in '/trade-api/v2/markets'."
+            )
+        headers: dict[str, str] = {}
+        self._sign_into(headers, method.strip(), signed_path(url_or_path))
+        return headers
+
+    def signs_for(self, url: str) -> bool:
+        """Whether this auth would sign a request to ``url`` (its scheme and host)."""
+        parts = urlsplit(url)
+        return self._trusted(parts.scheme.lower(), (parts.hostname or "").lower())
+
+    def timestamp_ms(self) -> int:
+        """The timestamp the next signature would carry: ``(clock() + clock_offset)`` in ms."""
+        return int((self._clock() + self.clock_offset) * 1000)
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey | ed25519.Ed25519PublicKey:
+        """The public half of the key, e.g. to verify signatures in tests."""
+        return self._key.public_key()
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 fingerprint of the public key (safe to log): ``SHA256:…``."""
+        return key_fingerprint(self._key)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(key_id={self.key_id!r}, key_type={self.key_type!r})"
+
+    def _sign_into(self, headers: MutableMapping[str, str], method: str, path: str) -> None:
+        for name in SIGNED_HEADERS:
+            headers.pop(name, None)
+        timestamp = self.timestamp_ms()
+        method = method.upper()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("signing %s%s%s for key %s", timestamp, method, path, self.key_id)
+        headers.update(signature_headers(self.key_id, self._key, timestamp, method, path))
+
+    def _trusted(self, scheme: str, host: str) -> bool:
+        if is_loopback_host(host):
+            return scheme in ("http", "https", "ws", "wss")
+        return scheme in ("https", "wss") and host in self.allowed_hosts
+
+    def _check_target(self, scheme: str, host: str, url: str) -> None:
+        scheme, host = scheme.lower(), host.lower()
+        if self._trusted(scheme, host):
+            return
+        if scheme not in ("http", "https", "ws", "wss") or not host:
+            raise UntrustedHostError(f"cannot sign {url!r}: it is not an http(s) URL with a host.")
+        if scheme in ("http", "ws") and host in self.allowed_hosts:
+            raise UntrustedHostError(
+                f"refusing to sign a plain {scheme}:// request to {host}: signed headers go "
+                "over https only (plain http is allowed for loopback test servers). Use https://."
+            )
+        raise UntrustedHostError(
+            f"refusing to sign a request to {host}: it is not one of Kalshi's hosts, so the "
+            "KALSHI-ACCESS-* headers would leak to it. Check the URL for a typo; if this host "
+            f"is yours (a proxy or test server), pass allowed_hosts=[{host!r}] to KalshiAuth."
+        )
+
+
+def _checked_key_id(key_id: object, private_key: object) -> str:
+    if not isinstance(key_id, str):
+        raise ConfigurationError(
+            "key_id must be a str: the API key id shown next to your key on Kalshi (a UUID "
+            f"such as 'a952bafb-…'), not {type(key_id).__name__}."
+        )
+    if "-----BEGIN" in key_id or "PRIVATE KEY" in key_id:
+        raise ConfigurationError(
+            "key_id looks like a PEM; did you swap key_id and private_key? The key id comes "
+            "first: KalshiAuth(key_id, private_key)."
+        )
+    key_id = key_id.strip()
+    if not key_id:
+        raise ConfigurationError(
+            "key_id is empty; pass the API key id shown next to your key on Kalshi."
+        )
+    if isinstance(private_key, str) and _UUID.match(private_key.strip()):
+        raise ConfigurationError(
+            "private_key looks like a key id (a UUID); did you swap key_id and private_key? "
+            "The key id comes first: KalshiAuth(key_id, private_key)."
+        )
+    if key_id.lower().endswith((".txt", ".pem", ".key")) or os.sep in key_id or "/" in key_id:
+        raise ConfigurationError(
+            "key_id looks like a file path; did you swap key_id and private_key? The key id "
+            "comes first: KalshiAuth(key_id, private_key)."
+        )
+    if _BAD_KEY_ID_CHARS.search(key_id):
+        raise ConfigurationError(
+            "key_id contains spaces or control characters; copy the key id from Kalshi again."
+        )
+    return key_id
+
+
+def _checked_hosts(hosts: Iterable[str]) -> frozenset[str]:
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    checked = set()
+    for host in hosts:
+        if (
+            not isinstance(host, str)
+            or not host.strip()
+            or "/" in host
+            or _BAD_KEY_ID_CHARS.search(host.strip())
+        ):
+            raise ConfigurationError(
+                f"allowed_hosts must hold host names such as 'proxy.example.com', not {host!r}."
+            )
+        checked.add(host.strip().lower())
+    return frozenset(checked)
