@@ -4,6 +4,18 @@
 """
 
 from ._version import __version__
+from .api_errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    KalshiAPIError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    TimestampExpiredError,
+    raise_for_kalshi,
+)
 from .auth import KalshiAuth
 from .environments import DEMO, PRODUCTION, Environment, resolve_environment
 from .errors import (
@@ -23,19 +35,29 @@ from .signing import sign_message, signed_path, string_to_sign, verify_signature
 __all__ = [
     "DEMO",
     "PRODUCTION",
+    "AuthenticationError",
+    "BadRequestError",
     "ConfigurationError",
+    "ConflictError",
     "EncryptedKeyError",
     "Environment",
+    "KalshiAPIError",
     "KalshiAuth",
     "KalshiError",
     "KalshiSession",
     "KeyFileError",
     "KeyLoadError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "TimestampExpiredError",
     "UnknownEnvironmentError",
     "UnsupportedKeyError",
     "UntrustedHostError",
     "__version__",
     "load_private_key",
+    "raise_for_kalshi",
     "resolve_environment",
     "session",
     "sign_message",
