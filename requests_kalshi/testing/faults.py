@@ -1,0 +1,192 @@
+"""Fault injection and rate limiting for the local exchange."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from requests_kalshi.errors import ConfigurationError
+
+__all__ = ["Fault", "FaultPlan", "RateLimit", "RateLimiter", "default_error_body"]
+
+TOO_MANY_REQUESTS: dict[str, Any] = {"error": "too many requests"}
+"""Kalshi's 429 body."""
+
+_ERRORS = {
+    500: ("internal_server_error", "internal server error"),
+    502: ("bad_gateway", "bad gateway"),
+    503: ("service_unavailable", "service unavailable"),
+    504: ("gateway_timeout", "gateway timeout"),
+}
+
+
+def default_error_body(status: int) -> dict[str, Any]:
+    """The body an injected failure answers with when none is given.
+
+    >>> default_error_body(429)
+    {'error': 'too many requests'}
+    """
+    if status == 429:
+        return dict(TOO_MANY_REQUESTS)
+    code, message = _ERRORS.get(status, ("injected_failure", f"injected failure {status}"))
+    return {"error": {"code": code, "message": message}}
+
+
+@dataclass
+class Fault:
+    """One planned misbehaviour for the next ``remaining`` matching requests.
+
+    :ivar kind: ``"fail"`` (answer ``status`` and ``body``), ``"delay"`` (wait ``seconds``,
+        then answer normally), ``"drop"`` (close the connection without an answer) or
+        ``"drop_after"`` (process the request, then close without an answer).
+    :ivar remaining: how many more requests this fault applies to.
+    :ivar path: only requests to this path (with or without ``/trade-api/v2``); ``None``: any.
+    :ivar method: only requests with this method; ``None``: any.
+    """
+
+    kind: str
+    remaining: int
+    path: str | None = None
+    method: str | None = None
+    status: int = 500
+    body: Any = None
+    seconds: float = 0.0
+
+    def matches(self, method: str, path: str, api_path: str) -> bool:
+        """Whether a request to ``path`` (``api_path`` without the API prefix) is affected."""
+        if self.method is not None and self.method != method.upper():
+            return False
+        return self.path is None or self.path in (path, api_path)
+
+
+class FaultPlan:
+    """A thread-safe queue of :class:`Fault` objects, consumed by matching requests."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(
+        self,
+        kind: str,
+        n: int,
+        *,
+        path: str | None,
+        method: str | None,
+        status: int = 500,
+        body: Any = None,
+        seconds: float = 0.0,
+    ) -> None:
+        """Queue a fault for the next ``n`` matching requests.
+
+        :raises ConfigurationError: ``n``, ``path``, ``method``, ``status`` or ``seconds`` is
+            not usable.
+        """
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ConfigurationError(f"n must be a whole number of requests ≥ 1, not {n!r}.")
+        if path is not None and (not isinstance(path, str) or not path.startswith("/")):
+            raise ConfigurationError(f"path must start with '/', as in '/markets', not {path!r}.")
+        if method is not None and (not isinstance(method, str) or not method.isalpha()):
+            raise ConfigurationError(
+                f"method must be an HTTP method such as 'GET', not {method!r}."
+            )
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ConfigurationError(
+                f"status must be an HTTP error status (400-599), not {status!r}."
+            )
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ConfigurationError(f"seconds must be a number ≥ 0, not {seconds!r}.")
+        fault = Fault(
+            kind,
+            n,
+            path=path.split("?", 1)[0] if path else None,
+            method=method.upper() if method else None,
+            status=status,
+            body=default_error_body(status) if body is None else body,
+            seconds=float(seconds),
+        )
+        with self._lock:
+            self._faults.append(fault)
+
+    def take(self, method: str, path: str, api_path: str) -> Fault | None:
+        """The first queued fault matching this request, counted as used; or ``None``."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(method, path, api_path):
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        """Forget every queued fault."""
+        with self._lock:
+            self._faults.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(f.remaining for f in self._faults)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Per-second request budgets, as Kalshi's access tiers grant them.
+
+    The defaults are the Basic tier at the default cost of 10 tokens a request: 20 reads
+    (``GET``) and 10 writes (anything else) per second. Reads may burst one second of budget,
+    writes two, as on Kalshi.
+
+    :ivar reads_per_second: sustained ``GET`` requests per second.
+    :ivar writes_per_second: sustained other requests per second.
+    :ivar tier: the ``usage_tier`` that ``GET /account/limits`` reports.
+    :raises ConfigurationError: a budget that is not a positive number.
+    """
+
+    reads_per_second: float = 20
+    writes_per_second: float = 10
+    tier: str = "basic"
+
+    def __post_init__(self) -> None:
+        for name in ("reads_per_second", "writes_per_second"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigurationError(f"{name} must be a positive number, not {value!r}.")
+
+
+class RateLimiter:
+    """Two token buckets (reads and writes) following a :class:`RateLimit`.
+
+    :param limit: the budgets.
+    :param clock: a monotonic clock in seconds.
+    """
+
+    def __init__(self, limit: RateLimit, clock: Callable[[], float]) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._lock = threading.Lock()
+        now = clock()
+        # bucket: [tokens, capacity, refill per second, last refill time]
+        self._buckets = {
+            "read": [limit.reads_per_second, limit.reads_per_second, limit.reads_per_second, now],
+            "write": [
+                2 * limit.writes_per_second,
+                2 * limit.writes_per_second,
+                limit.writes_per_second,
+                now,
+            ],
+        }
+
+    def allow(self, method: str) -> bool:
+        """Take one request from the bucket for ``method``; ``False`` when it is empty."""
+        bucket = self._buckets["read" if method.upper() in ("GET", "HEAD") else "write"]
+        with self._lock:
+            now = self._clock()
+            tokens, capacity, rate, last = bucket
+            tokens = min(capacity, tokens + (now - last) * rate)
+            allowed = tokens >= 1
+            bucket[0] = tokens - 1 if allowed else tokens
+            bucket[3] = now
+            return allowed
