@@ -1,0 +1,414 @@
+"""The ``requests-kalshi`` command line: signed requests, headers, key checks, a local exchange.
+
+Run ``requests-kalshi --help`` (or ``python -m requests_kalshi --help``). Exit status: 0 on
+success, 1 when Kalshi answers with an error or cannot be reached, 2 for a usage or
+configuration error (a bad option, a missing key file, an unknown environment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+import requests
+
+from requests_kalshi._version import __version__
+from requests_kalshi.api_errors import error_for_response
+from requests_kalshi.auth import (
+    ENV_KEY_ID,
+    ENV_KEY_PASSWORD,
+    ENV_KEY_PATH,
+    ENV_KEY_TEXT,
+    KalshiAuth,
+)
+from requests_kalshi.environments import resolve_environment
+from requests_kalshi.errors import ConfigurationError, KalshiError, UnknownEnvironmentError
+from requests_kalshi.session import ENV_ENVIRONMENT, KalshiSession
+from requests_kalshi.testing.exchange import LocalExchange
+
+__all__ = ["main"]
+
+PROG = "requests-kalshi"
+LOCAL = "local"
+
+_MAIN_EPILOG = """\
+examples:
+  requests-kalshi request GET /portfolio/balance --env local    # no account, no network
+  requests-kalshi request GET /markets -p limit=5 --env demo
+  requests-kalshi sign GET /portfolio/balance --curl
+  requests-kalshi check --online
+  requests-kalshi serve --port 8080
+
+credentials come from --key-id and --key, or from the environment variables
+KALSHI_API_KEY_ID, KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY, the PEM text) and
+KALSHI_PRIVATE_KEY_PASSWORD; the environment from --env or KALSHI_ENV (default: demo).
+"""
+_REQUEST_EPILOG = """\
+examples:
+  requests-kalshi request GET /portfolio/balance --env local
+  requests-kalshi request GET /markets -p limit=5 -p status=open
+  requests-kalshi request POST /portfolio/events/orders --json \\
+      '{"ticker": "KXLOCAL-26JAN01-T01", "side": "yes", "action": "buy",
+        "count": 1, "yes_price": 40, "client_order_id": "my-order-1"}' --env local
+  requests-kalshi request DELETE /portfolio/orders/ORDER_ID --include
+
+PATH is relative to the environment's /trade-api/v2 (or a full URL). The JSON answer is
+printed; on an HTTP error the exit status is 1 and stderr says what probably went wrong.
+"""
+_SIGN_EPILOG = """\
+examples:
+  requests-kalshi sign GET /portfolio/balance
+  requests-kalshi sign GET /markets?limit=5 --curl | sh
+  requests-kalshi sign GET /trade-api/ws/v2 --json      # WebSocket handshake headers
+
+The signature holds for a few seconds only: use it right away.
+"""
+_CHECK_EPILOG = """\
+examples:
+  requests-kalshi check
+  requests-kalshi check --online --env production
+
+Prints the key id, key type and size, the public key's SHA-256 fingerprint (compare it with
+the key on Kalshi) and the environment. --online also calls GET /portfolio/balance.
+"""
+_SERVE_EPILOG = """\
+examples:
+  requests-kalshi serve
+  requests-kalshi serve --port 8080 --key-type ed25519
+
+Prints the base URL, the key id and the path of a throwaway private key file, then serves
+until Ctrl-C. Point any program, in any language, at the URL with that key.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (``sys.argv[1:]`` by default); return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except ConfigurationError as error:
+        return _fail(error, 2)
+    except (KalshiError, requests.RequestException, OSError) as error:
+        return _fail(error, 1)
+    return status
+
+
+def _fail(error: BaseException, status: int) -> int:
+    message = " ".join(str(error).split()) or type(error).__name__
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return status
+
+
+# -- arguments -----------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    options = common.add_argument_group("connection options")
+    options.add_argument(
+        "--env",
+        default=argparse.SUPPRESS,
+        metavar="ENV",
+        help="demo, production, local (an in-process local exchange) or a base URL; "
+        "default: $KALSHI_ENV or demo",
+    )
+    options.add_argument(
+        "--key-id", default=argparse.SUPPRESS, help="API key id; default: $KALSHI_API_KEY_ID"
+    )
+    options.add_argument(
+        "--key",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="private key file; default: $KALSHI_PRIVATE_KEY_PATH or $KALSHI_PRIVATE_KEY",
+    )
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Signed requests to the Kalshi Trade API v2, and a local exchange for tests.",
+        epilog=_MAIN_EPILOG,
+        formatter_class=formatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    request = commands.add_parser(
+        "request",
+        help="send one signed request and print the JSON answer",
+        description="Send one signed request and print the JSON answer.",
+        epilog=_REQUEST_EPILOG,
+        formatter_class=formatter,
+        parents=[common],
+    )
+    request.add_argument("method", metavar="METHOD", help="GET, POST, DELETE, PUT…")
+    request.add_argument("path", metavar="PATH", help="such as /portfolio/balance")
+    request.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a query parameter (repeatable)",
+    )
+    request.add_argument("--json", dest="body", metavar="BODY", help="a JSON request body")
+    request.add_argument(
+        "-i", "--include", action="store_true", help="also print the status line and headers"
+    )
+    request.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait (default: 10)"
+    )
+    request.set_defaults(run=_run_request)
+
+    sign = commands.add_parser(
+        "sign",
+        help="print the three signed headers for curl, Postman or WebSocket tools",
+        description="Print the KALSHI-ACCESS-* headers for one request.",
+        epilog=_SIGN_EPILOG,
+        formatter_class=formatter,
+        parents=[common],
+    )
+    sign.add_argument("method", metavar="METHOD")
+    sign.add_argument("path", metavar="PATH")
+    style = sign.add_mutually_exclusive_group()
+    style.add_argument("--curl", action="store_true", help="print a curl command")
+    style.add_argument("--json", action="store_true", help="print a JSON object")
+    sign.set_defaults(run=_run_sign)
+
+    check = commands.add_parser(
+        "check",
+        help="load the key and show what it is; --online also tries it",
+        description="Load the key and show its id, type, fingerprint and environment.",
+        epilog=_CHECK_EPILOG,
+        formatter_class=formatter,
+        parents=[common],
+    )
+    check.add_argument(
+        "--online", action="store_true", help="also call GET /portfolio/balance with the key"
+    )
+    check.set_defaults(run=_run_check)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the local exchange in the foreground",
+        description="Run the local exchange on 127.0.0.1 until Ctrl-C.",
+        epilog=_SERVE_EPILOG,
+        formatter_class=formatter,
+    )
+    serve.add_argument("--port", type=int, default=0, help="TCP port (default: any free port)")
+    serve.add_argument(
+        "--key-type",
+        choices=("rsa", "ed25519"),
+        default="rsa",
+        help="the throwaway key's type (default: rsa, as Kalshi issues)",
+    )
+    serve.set_defaults(run=_run_serve)
+    return parser
+
+
+# -- where requests go ---------------------------------------------------------------------
+
+
+def _environment_name(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
+    name: str = getattr(args, "env", None) or environ.get(ENV_ENVIRONMENT, "").strip() or "demo"
+    return name.strip()
+
+
+def _auth(
+    args: argparse.Namespace, environ: Mapping[str, str], *, required: bool
+) -> KalshiAuth | None:
+    """The :class:`KalshiAuth` from the options, else the environment; ``None`` if neither."""
+    key_id = getattr(args, "key_id", None) or environ.get(ENV_KEY_ID, "")
+    key_path = getattr(args, "key", None)
+    variables = {ENV_KEY_ID: key_id, ENV_KEY_PASSWORD: environ.get(ENV_KEY_PASSWORD, "")}
+    if key_path:
+        variables[ENV_KEY_PATH] = key_path
+    else:
+        variables[ENV_KEY_PATH] = environ.get(ENV_KEY_PATH, "")
+        variables[ENV_KEY_TEXT] = environ.get(ENV_KEY_TEXT, "")
+    if not (key_id or variables[ENV_KEY_PATH] or variables.get(ENV_KEY_TEXT)):
+        if required:
+            raise ConfigurationError(
+                f"no API key: pass --key-id and --key, or set {ENV_KEY_ID} and {ENV_KEY_PATH} "
+                "(or use --env local to try the local exchange with a throwaway key)."
+            )
+        return None
+    return KalshiAuth.from_env(variables)
+
+
+@contextmanager
+def _session(
+    args: argparse.Namespace, *, need_auth: bool
+) -> Iterator[tuple[KalshiSession, KalshiAuth | None]]:
+    """A session for the chosen environment; ``--env local`` runs a local exchange meanwhile."""
+    environ = os.environ
+    name = _environment_name(args, environ)
+    if name.lower() != LOCAL:
+        try:
+            environment = resolve_environment(name)
+        except UnknownEnvironmentError as error:
+            raise UnknownEnvironmentError(f"{error} Or use --env local.") from None
+        auth = _auth(args, environ, required=need_auth)
+        with KalshiSession(environment, auth=auth) as s:
+            yield s, auth
+        return
+    # Locally, only explicitly given credentials replace the throwaway key, so stray
+    # KALSHI_* variables for demo cannot break a run that needs no account.
+    explicit = getattr(args, "key_id", None) or getattr(args, "key", None)
+    auth = _auth(args, {}, required=True) if explicit else None
+    with LocalExchange(key_type="ed25519") as exchange:
+        if auth is None:
+            auth = exchange.auth
+        else:
+            exchange.register_key(auth.key_id, auth.public_key)
+        with KalshiSession(exchange.url, auth=auth) as s:
+            yield s, auth
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def _run_request(args: argparse.Namespace) -> int:
+    method = _method(args.method)
+    params = [_param(text) for text in args.param]
+    body: Any = None
+    if args.body is not None:
+        try:
+            body = json.loads(args.body)
+        except ValueError as error:
+            raise ConfigurationError(f"--json is not valid JSON: {error}.") from None
+    with _session(args, need_auth=False) as (s, _):
+        kwargs: dict[str, Any] = {"params": params, "timeout": args.timeout}
+        if args.body is not None:
+            kwargs["json"] = body
+        response = s.request(method, args.path, **kwargs)
+    _print_response(response, include=args.include, out=sys.stdout)
+    if response.status_code >= 400:
+        return _fail(error_for_response(response), 1)
+    return 0
+
+
+def _run_sign(args: argparse.Namespace) -> int:
+    method = _method(args.method)
+    with _session(args, need_auth=True) as (s, maybe_auth):
+        auth = _required(maybe_auth)
+        url = s.url_for(args.path)
+        headers = auth.headers(method, url)
+    if args.json:
+        print(json.dumps(headers, indent=2))
+    elif args.curl:
+        flags = " ".join(f"-H {shlex.quote(f'{k}: {v}')}" for k, v in headers.items())
+        print(f"curl -X {method} {flags} {shlex.quote(url)}")
+    else:
+        for name, value in headers.items():
+            print(f"{name}: {value}")
+    return 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    with _session(args, need_auth=True) as (s, maybe_auth):
+        auth = _required(maybe_auth)
+        local = _environment_name(args, os.environ).lower() == LOCAL
+        label = LOCAL if local else s.environment.name
+        where = s.base_url if label == "custom" else f"{label} ({s.base_url})"
+        print(f"key id:       {auth.key_id}")
+        print(f"key type:     {auth.key_type}")
+        print(f"fingerprint:  {auth.fingerprint}")
+        print(f"environment:  {where}")
+        if not args.online:
+            return 0
+        response = s.get("/portfolio/balance", timeout=10)
+    if response.status_code >= 400:
+        print("online:       FAILED")
+        return _fail(error_for_response(response), 1)
+    balance = response.json().get("balance")
+    print(f"online:       OK (balance {balance} cents)")
+    return 0
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # Set both: a process started in the background may inherit an ignored SIGINT.
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with tempfile.TemporaryDirectory(prefix="requests-kalshi-") as folder:
+            exchange = LocalExchange(port=args.port, key_type=args.key_type)
+            key_file = Path(folder) / "local-exchange-key.pem"
+            key_file.touch(mode=0o600)
+            key_file.write_bytes(exchange.private_key_pem())
+            with exchange:
+                _print_serving(exchange, key_file, sys.stdout)
+                try:
+                    signal.pause() if hasattr(signal, "pause") else _wait_forever()
+                except KeyboardInterrupt:
+                    print("stopped.", flush=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def _wait_forever() -> None:  # pragma: no cover - Windows has no signal.pause
+    import threading
+
+    threading.Event().wait()
+
+
+def _print_serving(exchange: LocalExchange, key_file: Path, out: TextIO) -> None:
+    try_it = (
+        f"{PROG} request GET /portfolio/balance --env {exchange.url} "
+        f"--key-id {exchange.key_id} --key {shlex.quote(str(key_file))}"
+    )
+    print(f"Local Kalshi exchange: {exchange.url}", file=out)
+    print(f"key id:   {exchange.key_id}", file=out)
+    print(f"key file: {key_file}", file=out)
+    print(f"try:      {try_it}", file=out)
+    print("Ctrl-C stops it.", file=out, flush=True)
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _required(auth: KalshiAuth | None) -> KalshiAuth:
+    if auth is None:  # pragma: no cover - _session(need_auth=True) raises first
+        raise ConfigurationError("no API key: pass --key-id and --key.")
+    return auth
+
+
+def _method(text: str) -> str:
+    method = text.strip().upper()
+    if not method.isalpha():
+        raise ConfigurationError(f"METHOD must be an HTTP method such as GET, not {text!r}.")
+    return method
+
+
+def _param(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ConfigurationError(f"-p expects KEY=VALUE, as in -p limit=5, not {text!r}.")
+    return key, value
+
+
+def _print_response(response: requests.Response, *, include: bool, out: TextIO) -> None:
+    if include:
+        print(f"HTTP {response.status_code} {response.reason}", file=out)
+        for name, value in response.headers.items():
+            print(f"{name}: {value}", file=out)
+        print(file=out)
+    try:
+        body = response.json()
+    except ValueError:
+        if response.text:
+            print(response.text, file=out)
+        return
+    print(json.dumps(body, indent=2, ensure_ascii=False), file=out)
