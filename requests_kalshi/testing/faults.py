@@ -160,7 +160,7 @@ class RateLimiter:
     """Two token buckets (reads and writes) following a :class:`RateLimit`.
 
     :param limit: the budgets.
-    :param clock: a monotonic clock in seconds.
+    :param clock: the clock in seconds (the exchange's, so tests can drive it).
     """
 
     def __init__(self, limit: RateLimit, clock: Callable[[], float]) -> None:

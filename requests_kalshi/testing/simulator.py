@@ -202,7 +202,7 @@ class SimulatedExchange:
         if limit is not None and not isinstance(limit, RateLimit):
             raise ConfigurationError("limit must be a RateLimit(...) or None.")
         self._limit = limit or RateLimit()
-        self._limiter = None if limit is None else RateLimiter(limit, time.monotonic)
+        self._limiter = None if limit is None else RateLimiter(limit, self._clock)
 
     def fail_next(
         self,

@@ -1,0 +1,197 @@
+"""Fault injection on the local exchange: failures, delays, drops, clock offset, rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from requests_kalshi import ConfigurationError, KalshiSession, TimestampExpiredError
+from requests_kalshi.api_errors import error_for_response
+from requests_kalshi.testing import LocalExchange, RateLimit
+
+ORDER = {
+    "ticker": "KXLOCAL-26JAN01-T01",
+    "side": "yes",
+    "action": "buy",
+    "count": 2,
+    "yes_price": 50,
+    "client_order_id": "retry-me",
+}
+
+
+class FakeClock:
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ex() -> Iterator[LocalExchange]:
+    with LocalExchange(key_type="ed25519") as exchange:
+        yield exchange
+
+
+@pytest.fixture
+def s(ex: LocalExchange) -> Iterator[KalshiSession]:
+    with ex.session() as session:
+        yield session
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (429, {"error": "too many requests"}),
+        (500, {"error": {"code": "internal_server_error", "message": "internal server error"}}),
+        (503, {"error": {"code": "service_unavailable", "message": "service unavailable"}}),
+        (418, {"error": {"code": "injected_failure", "message": "injected failure 418"}}),
+    ],
+)
+def test_fail_next_answers_the_status_then_recovers(
+    ex: LocalExchange, s: KalshiSession, status: int, body: dict[str, Any]
+) -> None:
+    ex.fail_next(2, status=status)
+    for _ in range(2):
+        r = s.get("/portfolio/balance", timeout=5)
+        assert (r.status_code, r.json()) == (status, body)
+        assert "Retry-After" not in r.headers
+        assert "Date" in r.headers
+    assert s.get("/portfolio/balance", timeout=5).status_code == 200
+    assert [x.auth for x in ex.requests] == ["skipped", "skipped", "ok"]
+
+
+def test_fail_next_matches_path_and_method(ex: LocalExchange, s: KalshiSession) -> None:
+    ex.fail_next(status=503, path="/portfolio/orders", method="post", body={"custom": True})
+    assert s.get("/portfolio/orders", timeout=5).status_code == 200
+    assert s.post("/portfolio/events/orders", json=ORDER, timeout=5).status_code == 201
+    r = s.post("/trade-api/v2/portfolio/orders", json=dict(ORDER, client_order_id="x"), timeout=5)
+    assert (r.status_code, r.json()) == (503, {"custom": True})
+    ex.fail_next(status=500, path="/trade-api/v2/markets")
+    assert s.get("/markets", timeout=5).status_code == 500
+    ex.fail_next(status=500)
+    ex.clear_faults()
+    assert s.get("/markets", timeout=5).status_code == 200
+
+
+def test_a_failed_order_was_not_placed(ex: LocalExchange, s: KalshiSession) -> None:
+    ex.fail_next(status=500, method="POST")
+    assert s.post("/portfolio/orders", json=ORDER, timeout=5).status_code == 500
+    assert s.post("/portfolio/orders", json=ORDER, timeout=5).status_code == 201
+    assert ex.balance == 100000 - 100
+
+
+def test_drop_next_closes_without_answer(ex: LocalExchange, s: KalshiSession) -> None:
+    ex.drop_next(path="/portfolio/balance")
+    with pytest.raises(requests.ConnectionError):
+        s.get("/portfolio/balance", timeout=5)
+    assert s.get("/portfolio/balance", timeout=5).status_code == 200
+    assert [x.status for x in ex.requests] == [None, 200]
+
+
+def test_drop_after_processing_then_retry_with_same_client_order_id(
+    ex: LocalExchange, s: KalshiSession
+) -> None:
+    ex.drop_next(method="POST", after_processing=True)
+    with pytest.raises(requests.ConnectionError):
+        s.post("/portfolio/events/orders", json=ORDER, timeout=5)
+    retry = s.post("/portfolio/events/orders", json=ORDER, timeout=5)
+    assert retry.status_code == 409
+    assert retry.json()["error"]["code"] == "order_already_exists"
+    assert ex.balance == 100000 - 100  # charged once
+    assert len(s.get("/portfolio/orders", timeout=5).json()["orders"]) == 1
+
+
+def test_delay_next_trips_a_client_timeout(ex: LocalExchange, s: KalshiSession) -> None:
+    ex.delay_next(seconds=2.0, path="/markets")
+    with pytest.raises(requests.ReadTimeout):
+        s.get("/markets", timeout=0.05)
+    # The next request is not delayed; stopping the exchange cuts the pending delay short.
+    assert s.get("/markets", params={"limit": 1}, timeout=5).status_code == 200
+
+
+def test_delay_then_answers_normally(ex: LocalExchange, s: KalshiSession) -> None:
+    ex.delay_next(seconds=0.01)
+    r = s.get("/portfolio/balance", timeout=5)
+    assert r.status_code == 200
+    assert ex.requests[-1].auth == "ok"
+
+
+def test_server_clock_offset_expires_signatures_and_date_tells_by_how_much(
+    ex: LocalExchange, s: KalshiSession
+) -> None:
+    ex.clock_offset = 120
+    r = s.get("/portfolio/balance", timeout=5)
+    assert r.status_code == 401
+    error = error_for_response(r)
+    assert isinstance(error, TimestampExpiredError)
+    assert error.clock_offset is not None
+    assert 118 < error.clock_offset < 122
+    ex.auth.clock_offset = error.clock_offset
+    assert s.get("/portfolio/balance", timeout=5).status_code == 200
+
+
+def test_rate_limit_answers_429_like_kalshi() -> None:
+    clock = FakeClock()
+    with LocalExchange(key_type="ed25519", clock=clock) as ex, ex.session() as s:
+        ex.set_rate_limit(RateLimit(reads_per_second=3, writes_per_second=1))
+        statuses = [s.get("/markets", params={"limit": 1}, timeout=5).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        r = s.get("/markets", timeout=5)
+        assert r.json() == {"error": "too many requests"}
+        assert "Retry-After" not in r.headers
+        writes = [
+            s.post("/portfolio/orders", json=dict(ORDER, client_order_id=str(n)), timeout=5)
+            for n in range(3)
+        ]
+        assert [w.status_code for w in writes] == [201, 201, 429]  # two seconds of burst
+        clock.now += 1.0
+        assert s.get("/markets", params={"limit": 1}, timeout=5).status_code == 200
+        ex.set_rate_limit(None)
+        assert all(s.get("/exchange/status", timeout=5).ok for _ in range(10))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n": 0},
+        {"n": True},
+        {"status": 200},
+        {"status": 600},
+        {"path": "markets"},
+        {"method": "G E T"},
+    ],
+)
+def test_fail_next_rejects_bad_arguments(kwargs: dict[str, Any]) -> None:
+    ex = LocalExchange(key_type="ed25519")
+    with pytest.raises(ConfigurationError):
+        ex.fail_next(**kwargs)
+
+
+@pytest.mark.parametrize("seconds", [-1, "1", True])
+def test_delay_next_rejects_bad_seconds(seconds: Any) -> None:
+    with pytest.raises(ConfigurationError):
+        LocalExchange(key_type="ed25519").delay_next(seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    "limit", [{"reads_per_second": 0}, {"writes_per_second": -1}, {"reads_per_second": "9"}]
+)
+def test_rate_limit_rejects_bad_budgets(limit: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        RateLimit(**limit)
+
+
+def test_set_rate_limit_rejects_other_types() -> None:
+    with pytest.raises(ConfigurationError):
+        LocalExchange(key_type="ed25519").set_rate_limit(20)  # type: ignore[arg-type]
+
+
+def test_rate_limit_given_to_the_constructor() -> None:
+    ex = LocalExchange(key_type="ed25519", rate_limit=RateLimit(1, 1), clock=FakeClock())
+    with ex, ex.session() as s:
+        assert s.get("/markets", timeout=5).ok
+        assert s.get("/markets", timeout=5).status_code == 429
