@@ -1,0 +1,95 @@
+"""KalshiMock: the same exchange behind ``responses``, checking signatures in unit tests."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+import requests
+import responses
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+from requests_kalshi import DEMO, PRODUCTION, ConfigurationError, session, sign_message
+from requests_kalshi.testing import KalshiMock
+
+from .conftest import KEY_ID
+
+Key = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+
+
+def test_users_own_key_is_verified(any_key: Key) -> None:
+    with KalshiMock(key_type="ed25519") as kalshi:
+        kalshi.register_key(KEY_ID, any_key.public_key())
+        with session("demo", key_id=KEY_ID, private_key=any_key) as s:
+            r = s.get("/portfolio/balance", params={"limit": 1})
+    assert r.status_code == 200, r.text
+    assert r.json()["balance"] == 100000
+    assert kalshi.requests[-1].auth == "ok"
+
+
+def test_wrong_signing_fails_the_unit_test(any_key: Key) -> None:
+    """A signer that includes the query string is caught, as Kalshi would catch it."""
+
+    def bad_signer(r: requests.PreparedRequest) -> requests.PreparedRequest:
+        ms = str(int(time.time() * 1000))
+        r.headers["KALSHI-ACCESS-KEY"] = KEY_ID
+        r.headers["KALSHI-ACCESS-TIMESTAMP"] = ms
+        r.headers["KALSHI-ACCESS-SIGNATURE"] = sign_message(any_key, f"{ms}GET{r.path_url}")
+        return r
+
+    with KalshiMock(key_type="ed25519") as kalshi:
+        kalshi.register_key(KEY_ID, any_key.public_key())
+        r = requests.get(DEMO.rest_url + "/portfolio/orders?limit=1", auth=bad_signer)
+    assert r.status_code == 401
+    assert r.json()["error"]["details"] == "INCORRECT_API_KEY_SIGNATURE"
+
+
+def test_unregistered_key_is_not_found(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    with KalshiMock(key_type="ed25519"), session("demo", key_id=KEY_ID, private_key=ed_key) as s:
+        r = s.get("/portfolio/balance")
+    assert r.status_code == 401
+    assert r.json()["error"]["details"] == "NOT_FOUND"
+
+
+def test_state_faults_and_drop() -> None:
+    with KalshiMock(key_type="ed25519", base_url="production") as kalshi, kalshi.session() as s:
+        assert kalshi.url == PRODUCTION.rest_url
+        order = {"ticker": "KXLOCAL-26JAN01-T01", "side": "yes", "action": "buy", "count": 1}
+        r = s.post("/portfolio/events/orders", json=dict(order, yes_price=10, client_order_id="a"))
+        assert r.status_code == 201
+        assert kalshi.balance == 100000 - 10
+        kalshi.fail_next(status=429)
+        assert s.get("/markets").json() == {"error": "too many requests"}
+        kalshi.drop_next()
+        with pytest.raises(requests.ConnectionError):
+            s.get("/markets")
+        kalshi.delay_next(seconds=0.001)
+        assert s.get("/exchange/status").ok
+        assert s.get("/portfolio/balance", headers={"X": "y"}).json()["portfolio_value"] == 10
+
+
+def test_registers_on_a_mock_you_own() -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.GET, "https://example.invalid/other", json={"mine": True})
+        kalshi = KalshiMock(key_type="ed25519", rsps=rsps).start()
+        assert kalshi.mock is rsps
+        with kalshi.session() as s:
+            assert s.get("/markets/KXLOCAL-26JAN01-T01").json()["market"]["yes_ask"] == 4
+        assert requests.get("https://example.invalid/other").json() == {"mine": True}
+        kalshi.stop()  # leaves your mock alone
+        with kalshi.session() as s:
+            assert s.get("/exchange/status").ok
+
+
+def test_custom_host_is_trusted_for_its_own_auth() -> None:
+    with KalshiMock(key_type="ed25519", base_url="https://kalshi-proxy.example") as kalshi:
+        assert kalshi.url == "https://kalshi-proxy.example/trade-api/v2"
+        with kalshi.session() as s:
+            assert s.get("/portfolio/balance").status_code == 200
+
+
+def test_missing_responses_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "responses", None)
+    with pytest.raises(ConfigurationError, match=r"pip install 'requests-kalshi\[testing\]'"):
+        KalshiMock()
