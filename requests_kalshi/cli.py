@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 import requests
 
@@ -300,7 +301,7 @@ def _run_sign(args: argparse.Namespace) -> int:
     method = _method(args.method)
     with _session(args, need_auth=True) as (s, maybe_auth):
         auth = _required(maybe_auth)
-        url = s.url_for(args.path)
+        url = _url_for_signing(s, args.path)
         headers = auth.headers(method, url)
     if args.json:
         print(json.dumps(headers, indent=2))
@@ -377,6 +378,14 @@ def _print_serving(exchange: LocalExchange, key_file: Path, out: TextIO) -> None
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _url_for_signing(s: KalshiSession, path: str) -> str:
+    """Like ``s.url_for``, but a ``/trade-api/…`` path (WebSocket's too) is from the root."""
+    if path.startswith("/trade-api/") and not path.startswith("/trade-api/v2/"):
+        parts = urlsplit(s.base_url)
+        return f"{parts.scheme}://{parts.netloc}{path}"
+    return s.url_for(path)
 
 
 def _required(auth: KalshiAuth | None) -> KalshiAuth:
