@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import select
@@ -367,3 +368,69 @@ def test_serve_runs_until_interrupted() -> None:
     assert "stopped." in out
     assert "Traceback" not in err
     assert not key_file.exists()
+
+
+def test_serve_in_process(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve`` until the (stubbed) wait is interrupted, as Ctrl-C does."""
+    seen: dict[str, str] = {}
+
+    def interrupted_pause() -> None:
+        printed = capsys.readouterr().out
+        for line in printed.splitlines():
+            name, _, value = line.partition(":")
+            seen[name.strip()] = value.strip()
+        auth = KalshiAuth(seen["key id"], Path(seen["key file"]))
+        r = requests.get(seen["Local Kalshi exchange"] + "/portfolio/balance", auth=auth, timeout=5)
+        seen["status"] = str(r.status_code)
+        on_sigterm = signal.getsignal(signal.SIGTERM)
+        assert callable(on_sigterm)
+        on_sigterm(signal.SIGTERM, None)  # what `kill` would do: raises KeyboardInterrupt
+
+    monkeypatch.setattr(signal, "pause", interrupted_pause)
+    before = signal.getsignal(signal.SIGTERM)
+    status, out, _ = run(capsys, "serve", "--key-type", "ed25519")
+    assert status == 0
+    assert out == "stopped.\n"
+    assert seen["status"] == "200"
+    assert "--key-id " + seen["key id"] in seen["try"]
+    assert not Path(seen["key file"]).exists()
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_serve_port_in_use_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    with LocalExchange(key_type="ed25519") as busy:
+        status, _, err = run(capsys, "serve", "--port", str(busy.port), "--key-type", "ed25519")
+    assert status == 1
+    assert "Address already in use" in one_line_error(err)
+
+
+def test_text_answers_are_printed_as_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from .loopback import LoopbackServer
+
+    server = LoopbackServer(lambda r: (200, {"Content-Type": "text/plain"}, b"plain words"))
+    with server.running():
+        status, out, _ = run(capsys, "request", "GET", "/x", "--env", server.url)
+        assert (status, out) == (0, "plain words\n")
+        server.respond = lambda r: (204, {}, b"")
+        status, out, _ = run(capsys, "request", "DELETE", "/x", "--env", server.url)
+        assert (status, out) == (0, "")
+
+
+def test_python_dash_m_entry_point(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runpy
+
+    monkeypatch.delitem(sys.modules, "requests_kalshi.__main__", raising=False)
+    monkeypatch.setattr(
+        sys, "argv", ["requests_kalshi", "request", "GET", "/exchange/status", "--env", "local"]
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_module("requests_kalshi", run_name="__main__")
+    assert exit_info.value.code == 0
+    assert json.loads(capsys.readouterr().out)["exchange_active"] is True
+    monkeypatch.delitem(sys.modules, "requests_kalshi.__main__", raising=False)
+    importlib.import_module("requests_kalshi.__main__")  # importing it runs nothing
+    assert capsys.readouterr().out == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -229,10 +230,21 @@ def test_invalid_orders_are_rejected(
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b""])
-def test_order_body_must_be_a_json_object(s: KalshiSession, body: bytes) -> None:
+def test_order_body_must_be_a_json_object(s: KalshiSession, ex: LocalExchange, body: bytes) -> None:
     r = s.post("/portfolio/orders", data=body, timeout=5)
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "invalid_parameters"
+    assert ex.requests[-1].body == body
+    assert ex.requests[-1].json == (None if body != b"[1, 2]" else [1, 2])
+
+
+def test_malformed_http_gets_400_and_the_exchange_keeps_serving(
+    ex: LocalExchange, s: KalshiSession
+) -> None:
+    with socket.create_connection(("127.0.0.1", ex.port), timeout=5) as raw:
+        raw.sendall(b"NOT-HTTP\r\n\r\n")
+        assert b"Error code: 400" in raw.recv(500)
+    assert s.get("/exchange/status", timeout=5).status_code == 200
 
 
 def test_orders_list_paginates_and_filters(s: KalshiSession) -> None:

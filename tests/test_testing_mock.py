@@ -74,6 +74,9 @@ def test_registers_on_a_mock_you_own() -> None:
         rsps.add(responses.GET, "https://example.invalid/other", json={"mine": True})
         kalshi = KalshiMock(key_type="ed25519", rsps=rsps).start()
         assert kalshi.mock is rsps
+        registered = len(rsps.registered())
+        assert kalshi.start() is kalshi
+        assert len(rsps.registered()) == registered
         with kalshi.session() as s:
             assert s.get("/markets/KXLOCAL-26JAN01-T01").json()["market"]["yes_ask"] == 4
         assert requests.get("https://example.invalid/other").json() == {"mine": True}
@@ -93,3 +96,11 @@ def test_missing_responses_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "responses", None)
     with pytest.raises(ConfigurationError, match=r"pip install 'requests-kalshi\[testing\]'"):
         KalshiMock()
+
+
+def test_stop_is_idempotent() -> None:
+    kalshi = KalshiMock(key_type="ed25519").start()
+    assert kalshi.mock.registered()
+    kalshi.stop()
+    kalshi.stop()
+    assert kalshi.mock.registered() == []

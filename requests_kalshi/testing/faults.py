@@ -126,10 +126,6 @@ class FaultPlan:
         with self._lock:
             self._faults.clear()
 
-    def __len__(self) -> int:
-        with self._lock:
-            return sum(f.remaining for f in self._faults)
-
 
 @dataclass(frozen=True)
 class RateLimit:
