@@ -11,15 +11,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-from requests import PreparedRequest
+from requests import PreparedRequest, Response
 from requests.auth import AuthBase
 
 from .environments import KALSHI_HOSTS, is_loopback_host
 from .errors import ConfigurationError, UntrustedHostError
 from .keys import KeySource, describe_key, key_fingerprint, load_private_key
+from .redirects import prepare_next_hop
 from .signing import SIGNED_HEADERS, signature_headers, signed_path
 
-__all__ = ["KalshiAuth"]
+__all__ = ["KalshiAuth", "signer_of"]
 
 log = logging.getLogger("requests_kalshi")
 
@@ -128,7 +129,17 @@ class KalshiAuth(AuthBase):
         parts = urlsplit(r.url or "")
         self._check_target(parts.scheme, parts.hostname or "", r.url or "")
         self._sign_into(r.headers, r.method or "GET", parts.path or "/")
+        hooks = r.hooks.setdefault("response", [])
+        if self._on_response not in hooks:
+            hooks.append(self._on_response)
         return r
+
+    def _on_response(self, response: Response, **kwargs: Any) -> Response:
+        # requests copies the sent request for a redirect's next hop without calling the auth
+        # again: sign that copy for its own target, or strip the signature for foreign hosts.
+        if response.is_redirect:
+            prepare_next_hop(self, response)
+        return response
 
     def headers(self, method: str, url_or_path: str) -> dict[str, str]:
         """The three signed headers for a request made some other way.
@@ -191,9 +202,9 @@ class KalshiAuth(AuthBase):
         headers.update(signature_headers(self.key_id, self._key, timestamp, method, path))
 
     def _trusted(self, scheme: str, host: str) -> bool:
-        if is_loopback_host(host):
-            return scheme in ("http", "https", "ws", "wss")
-        return scheme in ("https", "wss") and host in self.allowed_hosts
+        if scheme in ("https", "wss") and host in self.allowed_hosts:
+            return True
+        return scheme in ("http", "https", "ws", "wss") and is_loopback_host(host)
 
     def _check_target(self, scheme: str, host: str, url: str) -> None:
         scheme, host = scheme.lower(), host.lower()
@@ -262,3 +273,12 @@ def _checked_hosts(hosts: Iterable[str]) -> frozenset[str]:
             )
         checked.add(host.strip().lower())
     return frozenset(checked)
+
+
+def signer_of(request: PreparedRequest) -> KalshiAuth | None:
+    """The :class:`KalshiAuth` that signed ``request``, if one did."""
+    for hook in request.hooks.get("response", ()):
+        owner = getattr(hook, "__self__", None)
+        if isinstance(owner, KalshiAuth):
+            return owner
+    return None

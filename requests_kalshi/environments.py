@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -77,6 +78,7 @@ KALSHI_HOSTS: frozenset[str] = DEMO.hosts | PRODUCTION.hosts
 """Every host name of Kalshi's API, demo and production, recommended and older."""
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback_host(host: str) -> bool:
     """Whether ``host`` is this machine: ``localhost``, ``127.0.0.0/8`` or ``::1``."""
     host = host.strip("[]").lower()

@@ -159,11 +159,11 @@ def _normalise_pem(data: bytes) -> bytes:
 def _parse(data: bytes, password: bytes | None, *, origin: str) -> PrivateKey:
     if not data.strip():
         raise KeyLoadError(f"{origin} is empty. {_HOW_TO_GET_A_KEY}")
+    if data[:1] == b"\x30":  # DER is binary: stripping "whitespace" bytes would corrupt it
+        return _parse_der(data, password, origin=origin)
     if b"-----BEGIN" in data:
         return _parse_pem(_normalise_pem(data), password, origin=origin)
     stripped = data.strip()
-    if stripped[:1] == b"\x30":
-        return _parse_der(stripped, password, origin=origin)
     if stripped.startswith((b"ssh-", b"ecdsa-sha2-")):
         raise UnsupportedKeyError(_public_key_message(f"{origin} (an OpenSSH line)"))
     if _BASE64_BODY.match(stripped):

@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping
-from typing import Any
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
-from requests.utils import default_user_agent
+from requests.utils import default_user_agent, rewind_body
 
 from ._version import __version__
-from .auth import ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT, KalshiAuth
+from .api_errors import parse_error_body, raise_for_kalshi
+from .auth import ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT, KalshiAuth, signer_of
+from .clock import clock_offset
 from .environments import Environment, resolve_environment
 from .errors import ConfigurationError
 from .keys import KeySource
+from .pagination import paginate
+from .redirects import strip_signature
+from .retry import RetryPolicy
 
-__all__ = ["KalshiSession", "session"]
+__all__ = ["DEFAULT_TIMEOUT", "KalshiSession", "RateLimiterLike", "session"]
+
+log = logging.getLogger("requests_kalshi")
 
 ENV_ENVIRONMENT = "KALSHI_ENV"
+
+DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 30.0)
+"""(connect, read) seconds used when a request gives no ``timeout``."""
+
+Timeout = float | tuple[float | None, float | None] | None
+_UNSET: Any = object()
+
+
+class RateLimiterLike(Protocol):
+    """What a session needs of a rate limiter: wait for the budget of one request."""
+
+    def acquire(self, method: str, path: str) -> None:
+        """Block until a ``method`` request to ``path`` fits the budget, then take it."""
 
 
 class KalshiSession(requests.Session):
@@ -27,12 +50,27 @@ class KalshiSession(requests.Session):
 
     Relative URLs resolve under the environment's base URL, keeping its ``/trade-api/v2``
     path: ``"/markets"``, ``"markets"`` and ``"/trade-api/v2/markets"`` all mean
-    ``{base_url}/markets``. Absolute ``http(s)://`` URLs are used as given.
+    ``{base_url}/markets``; any other ``/trade-api/…`` path (such as ``/trade-api/ws/v2``) is
+    taken from the host's root. Absolute ``http(s)://`` URLs are used as given.
+
+    On the wire it adds what a long-running client needs: a default timeout, retries that
+    never repeat a request the server may have acted on (see :class:`RetryPolicy`), a fresh
+    signature for every attempt and every redirect hop, recovery from a local clock that is
+    off, optional client-side rate limiting, and optional typed errors.
 
     :param environment: where requests go: ``"demo"``, ``"production"``, an
         :class:`Environment` or a base URL.
     :param auth: the auth for every request, usually a :class:`KalshiAuth`; ``None`` for
         public endpoints only.
+    :param retry: the retry policy; ``RetryPolicy(total=0)`` disables retries.
+    :param timeout: the default timeout; ``None`` waits forever (not recommended).
+    :param rate_limiter: paces requests before each attempt (see :class:`RateLimiter`).
+    :param raise_errors: raise the typed :class:`KalshiAPIError` for every error response
+        (after retries), instead of returning it.
+    :param correct_clock: on a 401 ``header_timestamp_expired``, correct the auth's
+        ``clock_offset`` from the response's ``Date`` and retry once.
+    :param sleep: waits between retries; :func:`time.sleep` by default (for tests).
+    :param jitter: returns a random number in ``[0, 1)`` for backoff jitter (for tests).
     :raises UnknownEnvironmentError: ``environment`` is not usable.
     """
 
@@ -40,15 +78,48 @@ class KalshiSession(requests.Session):
     """The environment this session talks to."""
     base_url: str
     """REST base URL, ending in ``/trade-api/v2`` (no trailing slash)."""
+    retry: RetryPolicy
+    """How failed requests are retried."""
+    timeout: Timeout
+    """The timeout of requests that give none."""
+    rate_limiter: RateLimiterLike | None
+    """The client-side rate limiter, or ``None``."""
+    raise_errors: bool
+    """Whether error responses raise :class:`KalshiAPIError`."""
+    correct_clock: bool
+    """Whether a refused timestamp corrects the clock offset and is retried once."""
 
     def __init__(
-        self, environment: str | Environment = "demo", *, auth: AuthBase | None = None
+        self,
+        environment: str | Environment = "demo",
+        *,
+        auth: AuthBase | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        rate_limiter: RateLimiterLike | None = None,
+        raise_errors: bool = False,
+        correct_clock: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         super().__init__()
         self.environment = resolve_environment(environment)
         self.base_url = self.environment.rest_url
-        self._base_path = urlsplit(self.base_url).path.rstrip("/")
+        parts = urlsplit(self.base_url)
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._base_path = parts.path.rstrip("/")
         self.auth = auth
+        self.retry = RetryPolicy() if retry is None else retry
+        if not isinstance(self.retry, RetryPolicy):
+            raise ConfigurationError("retry must be a RetryPolicy.")
+        self.timeout = _checked_timeout(timeout)
+        if rate_limiter is not None and not callable(getattr(rate_limiter, "acquire", None)):
+            raise ConfigurationError("rate_limiter must have an acquire(method, path) method.")
+        self.rate_limiter = rate_limiter
+        self.raise_errors = bool(raise_errors)
+        self.correct_clock = bool(correct_clock)
+        self._sleep = sleep
+        self._jitter = jitter
         self.headers["User-Agent"] = f"requests-kalshi/{__version__} {default_user_agent()}"
 
     def url_for(self, url: str) -> str:
@@ -69,18 +140,198 @@ class KalshiSession(requests.Session):
         path = url.lstrip("/")
         if self._base_path and ("/" + path).startswith(self._base_path + "/"):
             path = path[len(self._base_path) :]
+        elif url.startswith("/trade-api/"):
+            return self._origin + url
         return f"{self.base_url}/{path}" if path else self.base_url
 
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
-        """Send a request; ``url`` may be relative to :attr:`base_url`."""
+        """Send a request; ``url`` may be relative to :attr:`base_url`.
+
+        Takes the arguments of :meth:`requests.Session.request`. Without ``timeout=``, the
+        session's :attr:`timeout` applies; ``timeout=None`` must be said to wait forever.
+        """
         if isinstance(url, bytes):
             url = url.decode("utf-8")
+        if isinstance(method, bytes):
+            method = method.decode("ascii")
+        if len(args) < 8:  # timeout is the ninth positional parameter of Session.request
+            kwargs.setdefault("timeout", self.timeout)
         return super().request(method, self.url_for(url), *args, **kwargs)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send a prepared request with this session's retries, pacing and error policy."""
+        kwargs.setdefault("timeout", self.timeout)
+        method = (request.method or "GET").upper()
+        path = urlsplit(request.url or "").path or "/"
+        signer = signer_of(request)
+        replayable = _replayable(request)
+        started = time.monotonic()
+        retries = 0
+        clock_corrected = False
+        attempt = request
+        while True:
+            if self.rate_limiter is not None:
+                self.rate_limiter.acquire(method, path)
+            try:
+                response = super().send(attempt, **kwargs)
+            except requests.RequestException as error:
+                delay = self._retry_delay(retries, started, replayable)
+                if delay is None or not self.retry.retries_error(method, error):
+                    raise
+                log.warning(
+                    "%s %s failed (%s); retry %d in %.2f s",
+                    method, path, type(error).__name__, retries + 1, delay,
+                )  # fmt: skip
+            else:
+                if not clock_corrected and self._corrects_clock(response, signer):
+                    clock_corrected = True
+                    attempt = self._fresh_attempt(request, signer)
+                    continue
+                delay = None
+                if self.retry.retries_response(method, response.status_code):
+                    delay = self._retry_delay(retries, started, replayable, response)
+                if delay is None:
+                    if self.raise_errors:
+                        raise_for_kalshi(response)
+                    return response
+                log.warning(
+                    "%s %s answered %d; retry %d in %.2f s",
+                    method, path, response.status_code, retries + 1, delay,
+                )  # fmt: skip
+                response.close()
+            self._sleep(delay)
+            retries += 1
+            attempt = self._fresh_attempt(request, signer)
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
+        """Sign a redirect's next hop anew for its own method and path, or strip the signature.
+
+        ``requests`` strips only ``Authorization`` on a host change; ``KALSHI-ACCESS-*``
+        headers go only to hosts the auth signs for, with a signature for the new target.
+        """
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+        signer = signer_of(prepared_request)
+        strip_signature(prepared_request)
+        if signer is not None and signer.signs_for(prepared_request.url or ""):
+            signer(prepared_request)
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        key: str | None = None,
+        limit: int | None = None,
+        max_pages: int | None = None,
+        **request_options: Any,
+    ) -> Iterator[Any]:
+        """Yield the items of a list endpoint across pages (see :func:`paginate`).
+
+        Every page is signed, retried and rate-limited like any request.
+        """
+        return paginate(
+            self,
+            path,
+            params=params,
+            key=key,
+            limit=limit,
+            max_pages=max_pages,
+            **request_options,
+        )
+
+    def sync_clock(self) -> float:
+        """Measure how far the local clock is from Kalshi's and correct the auth for it.
+
+        Sends ``GET /exchange/status`` and compares its ``Date`` header with the signed
+        timestamp; the auth's :attr:`KalshiAuth.clock_offset` is adjusted by the difference.
+
+        :returns: the auth's new ``clock_offset`` in seconds.
+        :raises ConfigurationError: the session has no :class:`KalshiAuth`, or the server
+            sent no usable ``Date`` header.
+        """
+        if not isinstance(self.auth, KalshiAuth):
+            raise ConfigurationError("sync_clock() needs a session with a KalshiAuth.")
+        response = self.get("/exchange/status")
+        measured = clock_offset(response)
+        if measured is None:
+            raise ConfigurationError(
+                "the server sent no usable Date header; set KalshiAuth.clock_offset yourself."
+            )
+        self.auth.clock_offset += measured
+        log.info("clock offset set to %+.1f s", self.auth.clock_offset)
+        return self.auth.clock_offset
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} auth={self.auth!r}>"
+
+    def _retry_delay(
+        self,
+        retries: int,
+        started: float,
+        replayable: bool,
+        response: requests.Response | None = None,
+    ) -> float | None:
+        if retries >= self.retry.total or not replayable:
+            return None
+        delay = self.retry.retry_after(response) if response is not None else None
+        if delay is None:
+            delay = self.retry.backoff(retries, self._jitter())
+        if time.monotonic() - started + delay > self.retry.budget:
+            return None
+        return delay
+
+    def _corrects_clock(self, response: requests.Response, signer: KalshiAuth | None) -> bool:
+        if response.status_code != 401 or signer is None or not self.correct_clock:
+            return False
+        if parse_error_body(response)[0] != "header_timestamp_expired":
+            return False
+        measured = clock_offset(response)
+        if measured is None:
+            return False
+        signer.clock_offset += measured
+        log.warning(
+            "Kalshi refused the timestamp: the local clock is off by %+.1f s; "
+            "clock offset is now %+.1f s, retrying once",
+            measured,
+            signer.clock_offset,
+        )
+        response.close()
+        return True
+
+    @staticmethod
+    def _fresh_attempt(
+        request: requests.PreparedRequest, signer: KalshiAuth | None
+    ) -> requests.PreparedRequest:
+        attempt = request.copy()
+        body: object = attempt.body
+        if body is not None and not isinstance(body, (bytes, str)):
+            rewind_body(attempt)
+        if signer is not None:
+            signer(attempt)
+        return attempt
+
+
+def _replayable(request: requests.PreparedRequest) -> bool:
+    body: object = request.body
+    if body is None or isinstance(body, (bytes, str)):
+        return True
+    return hasattr(body, "seek") and isinstance(getattr(request, "_body_position", None), int)
+
+
+def _checked_timeout(timeout: Timeout) -> Timeout:
+    values = timeout if isinstance(timeout, tuple) else (timeout,)
+    if isinstance(timeout, tuple) and len(timeout) != 2:
+        raise ConfigurationError("timeout must be seconds or a (connect, read) pair.")
+    for value in values:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigurationError(
+                f"timeout must be seconds > 0, a (connect, read) pair or None, not {timeout!r}."
+            )
+    return timeout
 
 
 def session(
@@ -90,6 +341,14 @@ def session(
     key_id: str | None = None,
     private_key: KeySource | None = None,
     password: str | bytes | None = None,
+    allowed_hosts: Iterable[str] = (),
+    retries: int = 3,
+    backoff_factor: float = 0.5,
+    retry: RetryPolicy | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    rate_limit: Any = None,
+    raise_errors: bool = False,
+    correct_clock: bool = True,
     environ: Mapping[str, str] | None = None,
 ) -> KalshiSession:
     """Make a :class:`KalshiSession` for demo, production or a local server.
@@ -101,11 +360,23 @@ def session(
     :param key_id: the API key id, with ``private_key``, instead of ``auth``.
     :param private_key: the private key, as for :class:`KalshiAuth`.
     :param password: the password of an encrypted key.
+    :param allowed_hosts: more hosts the auth may sign for (see :class:`KalshiAuth`).
+    :param retries: how many times a failed request may be retried (``0``: never); see
+        :class:`RetryPolicy` for which failures count.
+    :param backoff_factor: seconds; the base of the exponential backoff between retries.
+    :param retry: a complete :class:`RetryPolicy`, instead of ``retries``/``backoff_factor``.
+    :param timeout: default ``(connect, read)`` timeout in seconds; ``None`` waits forever.
+    :param rate_limit: pace requests on the client: a tier name (``"basic"``,
+        ``"advanced"``, …), ``"auto"`` (reads ``/account/limits``), a mapping of numbers, or
+        a :class:`RateLimiter`; ``None`` (the default) does not pace.
+    :param raise_errors: raise the typed :class:`KalshiAPIError` for error responses.
+    :param correct_clock: correct the clock offset and retry once when Kalshi refuses a
+        timestamp (see :class:`KalshiSession`).
     :param environ: where to read ``KALSHI_*`` variables; :data:`os.environ` by default.
     :returns: an authenticated session; with no credentials given, one built from the
         ``KALSHI_*`` variables when ``KALSHI_API_KEY_ID`` or a key variable is set (see
         :meth:`KalshiAuth.from_env`), else an unauthenticated one for public endpoints.
-    :raises ConfigurationError: conflicting or incomplete credentials.
+    :raises ConfigurationError: conflicting or incomplete credentials, or a bad option.
     :raises UnknownEnvironmentError: an unknown environment.
     :raises KeyLoadError: the key cannot be loaded.
     """
@@ -119,11 +390,25 @@ def session(
         if key_id is None or private_key is None:
             missing = "key_id" if key_id is None else "private_key"
             raise ConfigurationError(f"{missing} is missing: pass both key_id= and private_key=.")
-        auth = KalshiAuth(key_id, private_key, password=password)
+        auth = KalshiAuth(key_id, private_key, password=password, allowed_hosts=allowed_hosts)
     elif auth is None and password is not None:
         raise ConfigurationError("password= was given without key_id= and private_key=.")
     elif auth is None and any(
         variables.get(name) for name in (ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT)
     ):
-        auth = KalshiAuth.from_env(variables)
-    return KalshiSession(environment, auth=auth)
+        auth = KalshiAuth.from_env(variables, allowed_hosts=allowed_hosts)
+    if retry is None:
+        retry = RetryPolicy(total=retries, backoff_factor=backoff_factor)
+    result = KalshiSession(
+        environment,
+        auth=auth,
+        retry=retry,
+        timeout=timeout,
+        raise_errors=raise_errors,
+        correct_clock=correct_clock,
+    )
+    if rate_limit is not None and rate_limit is not False:
+        from .ratelimit import resolve_rate_limit
+
+        result.rate_limiter = resolve_rate_limit(rate_limit, result)
+    return result

@@ -38,7 +38,7 @@ def ex() -> Iterator[LocalExchange]:
 
 @pytest.fixture
 def s(ex: LocalExchange) -> Iterator[KalshiSession]:
-    with ex.session() as session:
+    with ex.session(retries=0, correct_clock=False) as session:
         yield session
 
 
@@ -136,7 +136,7 @@ def test_server_clock_offset_expires_signatures_and_date_tells_by_how_much(
 
 def test_rate_limit_answers_429_like_kalshi() -> None:
     clock = FakeClock()
-    with LocalExchange(key_type="ed25519", clock=clock) as ex, ex.session() as s:
+    with LocalExchange(key_type="ed25519", clock=clock) as ex, ex.session(retries=0) as s:
         ex.set_rate_limit(RateLimit(reads_per_second=3, writes_per_second=1))
         statuses = [s.get("/markets", params={"limit": 1}, timeout=5).status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
@@ -192,6 +192,6 @@ def test_set_rate_limit_rejects_other_types() -> None:
 
 def test_rate_limit_given_to_the_constructor() -> None:
     ex = LocalExchange(key_type="ed25519", rate_limit=RateLimit(1, 1), clock=FakeClock())
-    with ex, ex.session() as s:
+    with ex, ex.session(retries=0) as s:
         assert s.get("/markets", timeout=5).ok
         assert s.get("/markets", timeout=5).status_code == 429

@@ -80,6 +80,18 @@ def test_bare_base64_der_body(rsa_key: rsa.RSAPrivateKey) -> None:
     assert same_key(load_private_key(der), rsa_key)
 
 
+def test_der_ending_in_a_whitespace_byte_is_not_stripped() -> None:
+    der = b""
+    while der[-1:] not in (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c"):
+        key = ed25519.Ed25519PrivateKey.generate()
+        der = key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    assert same_key(load_private_key(der), key)
+
+
 @pytest.mark.parametrize("password", ["s3cret", b"s3cret"])
 def test_encrypted_pem_with_password(rsa_key: rsa.RSAPrivateKey, password: str | bytes) -> None:
     text = pem(rsa_key, "pkcs8", password=b"s3cret")

@@ -38,7 +38,8 @@ BASE = DEMO.rest_url
         ("", BASE),
         ("/", BASE),
         ("//evil.example/x", BASE + "/evil.example/x"),
-        ("/trade-api/v2x", BASE + "/trade-api/v2x"),
+        ("/trade-api/v2x", "https://external-api.demo.kalshi.co/trade-api/v2x"),
+        ("/trade-api/ws/v2", "https://external-api.demo.kalshi.co/trade-api/ws/v2"),
         (
             "https://external-api.kalshi.com/trade-api/v2/x",
             "https://external-api.kalshi.com/trade-api/v2/x",

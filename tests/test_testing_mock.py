@@ -53,7 +53,10 @@ def test_unregistered_key_is_not_found(ed_key: ed25519.Ed25519PrivateKey) -> Non
 
 
 def test_state_faults_and_drop() -> None:
-    with KalshiMock(key_type="ed25519", base_url="production") as kalshi, kalshi.session() as s:
+    with (
+        KalshiMock(key_type="ed25519", base_url="production") as kalshi,
+        kalshi.session(retries=0) as s,
+    ):
         assert kalshi.url == PRODUCTION.rest_url
         order = {"ticker": "KXLOCAL-26JAN01-T01", "side": "yes", "action": "buy", "count": 1}
         r = s.post("/portfolio/events/orders", json=dict(order, yes_price=10, client_order_id="a"))

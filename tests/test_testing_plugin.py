@@ -34,7 +34,7 @@ def test_fixtures_from_a_users_conftest(tmp_path: Path) -> None:
             """
             def test_bot(kalshi_exchange):
                 kalshi_exchange.fail_next(status=503)
-                with kalshi_exchange.session() as s:
+                with kalshi_exchange.session(retries=0) as s:
                     assert s.get("/portfolio/balance").status_code == 503
                     assert s.get("/portfolio/balance").json()["balance"] == 100000
             """

@@ -97,12 +97,15 @@ class LocalExchange(SimulatedExchange):
         """
         return int(self.url.split(":")[2].split("/")[0])
 
-    def session(self) -> KalshiSession:
+    def session(self, **options: Any) -> KalshiSession:
         """A :class:`KalshiSession` for this exchange, signing with :attr:`auth`.
+
+        :param options: more keyword options for :func:`requests_kalshi.session`, such as
+            ``retries=0`` to see injected faults instead of retrying them.
 
         :raises ExchangeNotRunningError: the exchange is not running.
         """
-        return session(self.url, auth=self.auth)
+        return session(self.url, auth=self.auth, **options)
 
     def start(self) -> LocalExchange:
         """Start serving in a background thread; returns the exchange itself.

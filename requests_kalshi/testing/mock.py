@@ -100,9 +100,13 @@ class KalshiMock(SimulatedExchange):
         """The :class:`responses.RequestsMock` the routes are registered on."""
         return self._rsps
 
-    def session(self) -> KalshiSession:
-        """A :class:`KalshiSession` for :attr:`url`, signing with :attr:`auth`."""
-        return session(self.url, auth=self.auth)
+    def session(self, **options: Any) -> KalshiSession:
+        """A :class:`KalshiSession` for :attr:`url`, signing with :attr:`auth`.
+
+        :param options: more keyword options for :func:`requests_kalshi.session`, such as
+            ``retries=0`` to see injected faults instead of retrying them.
+        """
+        return session(self.url, auth=self.auth, **options)
 
     def start(self) -> KalshiMock:
         """Register the routes (and start the mock it owns); returns the mock itself."""
