@@ -31,6 +31,7 @@ from .errors import (
 from .keys import load_private_key
 from .session import KalshiSession, session
 from .signing import sign_message, signed_path, string_to_sign, verify_signature
+from .websocket import websocket_headers, websocket_url
 
 __all__ = [
     "DEMO",
@@ -64,4 +65,6 @@ __all__ = [
     "signed_path",
     "string_to_sign",
     "verify_signature",
+    "websocket_headers",
+    "websocket_url",
 ]
