@@ -1,0 +1,138 @@
+"""Redirects: a fresh signature for the new method and path, none for foreign hosts."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from requests_kalshi import KalshiAuth, KalshiSession, UntrustedHostError
+
+from .conftest import KEY_ID
+from .loopback import LoopbackServer, Received, Reply, json_reply
+from .scripted import ScriptedServer, signature_of
+
+FOREIGN = "evil.test"
+
+
+@pytest.fixture
+def foreign_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A host name that is not loopback to the auth, but resolves to 127.0.0.1 here.
+
+    Every 127/8 address is loopback and so trusted; to prove that signed headers never
+    reach a foreign host, the test resolves a foreign name to a loopback server.
+    """
+    real = socket.getaddrinfo
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        return real("127.0.0.1" if host == FOREIGN else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    yield FOREIGN
+
+
+def redirect(status: int, location: str) -> Reply:
+    return status, {"Location": location, "Content-Length": "0"}, b""
+
+
+def no_kalshi_headers(received: Received) -> bool:
+    return not any(name.lower().startswith("kalshi-access-") for name in received.headers)
+
+
+@pytest.mark.parametrize(
+    ("status", "method", "new_method"),
+    [
+        (301, "POST", "GET"),
+        (301, "GET", "GET"),
+        (301, "DELETE", "DELETE"),
+        (302, "POST", "GET"),
+        (303, "POST", "GET"),
+        (303, "DELETE", "GET"),
+        (307, "POST", "POST"),
+        (308, "POST", "POST"),
+        (308, "PUT", "PUT"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["KalshiSession", "requests.Session"])
+def test_same_host_redirect_is_signed_for_the_new_method_and_path(
+    ed_key: ed25519.Ed25519PrivateKey, status: int, method: str, new_method: str, kind: str
+) -> None:
+    script = [redirect(status, "/trade-api/v2/portfolio/orders/moved?x=1")]
+    with ScriptedServer(ed_key.public_key(), KEY_ID, script).running() as server:
+        auth = KalshiAuth(KEY_ID, ed_key)
+        if kind == "KalshiSession":
+            s: requests.Session = KalshiSession(server.url, auth=auth)
+        else:
+            s = requests.Session()
+            s.auth = auth
+        r = s.request(method, server.url + "/portfolio/orders", json={"a": 1}, timeout=5)
+        assert r.status_code == 200
+    first, second = server.received
+    assert (first.method, first.path) == (method, "/trade-api/v2/portfolio/orders")
+    assert (second.method, second.path) == (new_method, "/trade-api/v2/portfolio/orders/moved")
+    assert None not in server.timestamps()  # both hops verify for their own method and path
+
+
+@pytest.mark.parametrize("kind", ["KalshiSession", "requests.Session"])
+@pytest.mark.parametrize("status", [302, 307])
+def test_redirect_to_a_foreign_host_carries_no_kalshi_headers(
+    ed_key: ed25519.Ed25519PrivateKey, foreign_host: str, kind: str, status: int
+) -> None:
+    other = LoopbackServer(lambda r: json_reply(200, {"stolen": dict(r.headers)}))
+    with other.running():
+        port = other.url.rsplit(":", 1)[1]
+        target = f"http://{foreign_host}:{port}/collect"
+        script = [redirect(status, target)]
+        with ScriptedServer(ed_key.public_key(), KEY_ID, script).running() as server:
+            auth = KalshiAuth(KEY_ID, ed_key)
+            if kind == "KalshiSession":
+                s: requests.Session = KalshiSession(server.url, auth=auth)
+            else:
+                s = requests.Session()
+                s.auth = auth
+            r = s.get(server.url + "/portfolio/balance", timeout=5)
+            assert r.status_code == 200
+            assert server.timestamps() != [None]  # the first hop was signed
+    assert len(other.received) == 1
+    assert no_kalshi_headers(other.received[0]), other.received[0].headers
+
+
+def test_redirect_chain_back_to_kalshi_is_signed_again(
+    ed_key: ed25519.Ed25519PrivateKey,
+) -> None:
+    script = [redirect(302, "/trade-api/v2/b"), redirect(307, "/trade-api/v2/c")]
+    with ScriptedServer(ed_key.public_key(), KEY_ID, script).running() as server:
+        s = KalshiSession(server.url, auth=KalshiAuth(KEY_ID, ed_key))
+        assert s.get("/a").ok
+    assert [r.path for r in server.received] == ["/trade-api/v2/" + p for p in "abc"]
+    assert None not in server.timestamps()
+
+
+def test_direct_request_to_a_foreign_host_is_refused_before_sending(
+    ed_key: ed25519.Ed25519PrivateKey, foreign_host: str
+) -> None:
+    other = LoopbackServer()
+    with other.running():
+        port = other.url.rsplit(":", 1)[1]
+        s = KalshiSession("demo", auth=KalshiAuth(KEY_ID, ed_key))
+        with pytest.raises(UntrustedHostError, match=f"refusing to sign a request to {FOREIGN}"):
+            s.get(f"https://{foreign_host}:{port}/trade-api/v2/portfolio/balance")
+        plain = requests.Session()
+        plain.auth = KalshiAuth(KEY_ID, ed_key)
+        with pytest.raises(UntrustedHostError):
+            plain.get(f"http://{foreign_host}:{port}/x", timeout=5)
+    assert other.received == []
+
+
+def test_unsigned_redirect_is_left_alone(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    with ScriptedServer(
+        ed_key.public_key(), KEY_ID, [redirect(302, "/trade-api/v2/b")]
+    ).running() as server:
+        s = KalshiSession(server.url)
+        assert s.get("/a").ok
+    assert all(no_kalshi_headers(r) for r in server.received)
+    assert signature_of(server.received[1], ed_key.public_key(), KEY_ID) is None
