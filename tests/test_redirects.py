@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ FOREIGN = "evil.test"
 
 
 @pytest.fixture
-def foreign_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def foreign_host(monkeypatch: pytest.MonkeyPatch) -> str:
     """A host name that is not loopback to the auth, but resolves to 127.0.0.1 here.
 
     Every 127/8 address is loopback and so trusted; to prove that signed headers never
@@ -32,7 +31,7 @@ def foreign_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         return real("127.0.0.1" if host == FOREIGN else host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    yield FOREIGN
+    return FOREIGN
 
 
 def redirect(status: int, location: str) -> Reply:
