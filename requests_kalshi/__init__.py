@@ -29,6 +29,7 @@ from .errors import (
     UntrustedHostError,
 )
 from .keys import load_private_key
+from .retry import RetryPolicy
 from .session import KalshiSession, session
 from .signing import sign_message, signed_path, string_to_sign, verify_signature
 from .websocket import websocket_headers, websocket_url
@@ -50,6 +51,7 @@ __all__ = [
     "KeyLoadError",
     "NotFoundError",
     "PermissionDeniedError",
+    "RetryPolicy",
     "RateLimitError",
     "ServerError",
     "TimestampExpiredError",
