@@ -32,17 +32,17 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 class RetryPolicy:
     """An immutable description of how :class:`~requests_kalshi.KalshiSession` retries.
 
-    ============================  ==========================  ===========================
-    failure                       GET HEAD OPTIONS PUT DELETE  POST PATCH
-    ============================  ==========================  ===========================
-    connection refused / DNS      retried                     retried (nothing was sent)
-    connect timeout               retried                     retried (nothing was sent)
-    read timeout                  retried                     not retried
-    connection reset after send   retried                     not retried
-    429                           retried                     retried (refused unprocessed)
-    500 502 503 504               retried                     not retried
-    other statuses                not retried                 not retried
-    ============================  ==========================  ===========================
+    ============================  =================================  ============================
+    failure                       GET, HEAD, OPTIONS, PUT, DELETE      POST, PATCH
+    ============================  =================================  ============================
+    connection refused / DNS      retried                            retried (nothing was sent)
+    connect timeout               retried                            retried (nothing was sent)
+    read timeout                  retried                            not retried
+    connection reset after send   retried                            not retried
+    429                           retried                            retried (refused unprocessed)
+    500 502 503 504               retried                            not retried
+    other statuses                not retried                        not retried
+    ============================  =================================  ============================
 
     The delay before retry ``n`` (0-based) is a random value in
     ``[0, min(backoff_max, backoff_factor * 2**n)]`` ("full jitter"), or the server's
