@@ -1,0 +1,544 @@
+"""A client-side token-bucket rate limiter shaped like Kalshi's own limits.
+
+Kalshi meters each account with two token buckets, one for reads and one for writes. Every
+request costs tokens (10 by default; some endpoints cost more, batches are billed per item),
+and each bucket refills at the account tier's budget per second. :class:`RateLimiter` keeps
+the same two buckets on the client, so requests wait for tokens instead of collecting 429s.
+
+>>> limiter = RateLimiter.for_tier("basic")
+>>> limiter.read_per_second, limiter.write_per_second, limiter.write_burst
+(200.0, 100.0, 200.0)
+>>> limiter.try_acquire("GET", "/trade-api/v2/markets")
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from .errors import ConfigurationError, KalshiError
+
+__all__ = ["TIERS", "RateLimiter", "resolve_rate_limit"]
+
+log = logging.getLogger("requests_kalshi")
+
+TIERS: Mapping[str, tuple[float, float]] = {
+    "basic": (200.0, 100.0),
+    "advanced": (300.0, 300.0),
+    "premier": (1000.0, 1000.0),
+    "paragon": (2000.0, 2000.0),
+    "prime": (4000.0, 4000.0),
+}
+"""Kalshi's access tiers: ``(read, write)`` budgets in tokens per second."""
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods billed to the read bucket; every other method is a write."""
+
+READ_BURST_SECONDS = 1.0
+WRITE_BURST_SECONDS = 2.0
+
+_API_PREFIX = re.compile(r"^/trade-api/v\d+(?=/|$)")
+_WILDCARD = re.compile(r"^(\{[^/{}]*\}|:[A-Za-z_]\w*|\*)$")
+_METHOD = re.compile(r"^[A-Za-z]+$")
+
+
+class _Getter(Protocol):
+    def get(self, url: str) -> Any: ...
+
+
+def endpoint_path(path: str) -> str:
+    """The path relative to the API root, as :class:`RateLimiter` matches costs.
+
+    Drops the query string, a leading ``/trade-api/v2`` (any version) and a trailing slash.
+
+    >>> endpoint_path("/trade-api/v2/portfolio/orders/?limit=5")
+    '/portfolio/orders'
+    >>> endpoint_path("markets")
+    '/markets'
+    """
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/"):
+        path = "/" + path
+    path = _API_PREFIX.sub("", path)
+    return path.rstrip("/") or "/"
+
+
+class _Bucket:
+    """One token bucket. Not thread-safe: the limiter's lock guards it."""
+
+    __slots__ = ("capacity", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float, capacity: float, now: float) -> None:
+        self.rate = rate
+        self.capacity = capacity
+        self.tokens = capacity
+        self.stamp = now
+
+    def refill(self, now: float) -> None:
+        if now > self.stamp:
+            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+
+
+class _CostRule:
+    __slots__ = ("cost", "literals", "method", "segments")
+
+    def __init__(self, key: str, cost: float) -> None:
+        method, _, path = key.strip().rpartition(" ")
+        method = method.strip()
+        if (method and not _METHOD.match(method)) or not path.startswith("/"):
+            raise ConfigurationError(
+                f"cost key {key!r} is not 'METHOD /path' or '/path' "
+                "(for example 'POST /portfolio/orders' or 'DELETE /portfolio/orders/{order_id}')."
+            )
+        self.method = method.upper() or None
+        self.segments: tuple[str | None, ...] = tuple(
+            None if _WILDCARD.match(part) else part for part in endpoint_path(path).split("/")[1:]
+        )
+        self.literals = sum(part is not None for part in self.segments)
+        self.cost = cost
+
+    def matches(self, method: str, segments: list[str]) -> bool:
+        if self.method is not None and self.method != method:
+            return False
+        if len(segments) != len(self.segments):
+            return False
+        return all(
+            want is None or want == got for want, got in zip(self.segments, segments, strict=True)
+        )
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return (self.literals, self.method is not None)
+
+
+class RateLimiter:
+    """Thread-safe client-side token buckets for Kalshi's read and write budgets.
+
+    ``GET``, ``HEAD`` and ``OPTIONS`` requests take tokens from the read bucket, every other
+    method from the write bucket. Each bucket starts full, holds at most its burst, and
+    refills continuously at its budget per second.
+
+    A request that finds too few tokens *reserves* them anyway (the bucket goes negative) and
+    sleeps until the refill has paid for them. So requests are served in the order they
+    asked, none starves, and a request costing more than the burst still goes through after
+    waiting for the deficit: it cannot deadlock. A request interrupted while it waits keeps
+    its reservation (its tokens stay spent).
+
+    Costs: ``costs`` maps an endpoint to its cost in tokens; other requests cost
+    ``default_cost``. A key is ``"METHOD /path"`` or ``"/path"`` (any method). Paths are
+    relative to the API root, and a request's ``/trade-api/v2`` prefix, query string and
+    trailing slash are ignored when matching, so ``"/portfolio/orders"`` matches a request
+    for ``/trade-api/v2/portfolio/orders?limit=5``. A segment written ``{name}``, ``:name``
+    or ``*`` matches any one segment. When several keys match, the one with the most literal
+    segments wins, then one naming the method.
+
+    >>> limiter = RateLimiter(read_per_second=100, write_per_second=50,
+    ...                       costs={"POST /portfolio/orders/batched": 100,
+    ...                              "DELETE /portfolio/orders/{order_id}": 5})
+    >>> limiter.cost_of("DELETE", "/trade-api/v2/portfolio/orders/abc-123")
+    5.0
+    >>> limiter.cost_of("GET", "/markets")
+    10.0
+
+    :param read_per_second: read budget, in tokens per second.
+    :param write_per_second: write budget, in tokens per second.
+    :param read_burst: most tokens the read bucket holds; one second of budget by default.
+    :param write_burst: most tokens the write bucket holds; two seconds of budget by default.
+    :param default_cost: tokens a request costs when ``costs`` names no match.
+    :param costs: per-endpoint costs in tokens, as described above.
+    :param clock: monotonic seconds (for tests).
+    :param sleep: waits a number of seconds; it must really let that time pass on ``clock``.
+    :raises ConfigurationError: a budget, burst or cost that is not a positive number (costs
+        may be 0), or a malformed cost key.
+    """
+
+    def __init__(
+        self,
+        *,
+        read_per_second: float,
+        write_per_second: float,
+        read_burst: float | None = None,
+        write_burst: float | None = None,
+        default_cost: float = 10,
+        costs: Mapping[str, float] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        read_rate = _number("read_per_second", read_per_second)
+        write_rate = _number("write_per_second", write_per_second)
+        read_cap = _number(
+            "read_burst", read_rate * READ_BURST_SECONDS if read_burst is None else read_burst
+        )
+        write_cap = _number(
+            "write_burst",
+            write_rate * WRITE_BURST_SECONDS if write_burst is None else write_burst,
+        )
+        self._default_cost = _number("default_cost", default_cost, zero_ok=True)
+        if costs is not None and not isinstance(costs, Mapping):
+            raise ConfigurationError(
+                f"costs must be a mapping of 'METHOD /path' to tokens, not {type(costs).__name__}."
+            )
+        self._exact: dict[tuple[str | None, str], float] = {}
+        self._patterns: list[_CostRule] = []
+        for key, value in (costs or {}).items():
+            if not isinstance(key, str):
+                raise ConfigurationError(f"cost keys must be strings, not {key!r}.")
+            rule = _CostRule(key, _number(f"costs[{key!r}]", value, zero_ok=True))
+            if rule.literals == len(rule.segments):
+                self._exact[(rule.method, "/" + "/".join(map(str, rule.segments)))] = rule.cost
+            else:
+                self._patterns.append(rule)
+        self._patterns.sort(key=lambda rule: rule.rank, reverse=True)
+        if not callable(clock) or not callable(sleep):
+            raise ConfigurationError("clock and sleep must be callables.")
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        now = clock()
+        self._read = _Bucket(read_rate, read_cap, now)
+        self._write = _Bucket(write_rate, write_cap, now)
+
+    @classmethod
+    def for_tier(cls, name: str, **overrides: Any) -> RateLimiter:
+        """A limiter with the budgets of one of Kalshi's access tiers.
+
+        >>> RateLimiter.for_tier("Advanced").read_per_second
+        300.0
+
+        :param name: ``"basic"``, ``"advanced"``, ``"premier"``, ``"paragon"`` or ``"prime"``
+            (any case).
+        :param overrides: any other :class:`RateLimiter` argument, such as ``costs``.
+        :raises ConfigurationError: an unknown tier name.
+        """
+        key = name.strip().lower() if isinstance(name, str) else ""
+        if key not in TIERS:
+            raise ConfigurationError(
+                f"unknown rate-limit tier {name!r}: use one of {', '.join(TIERS)}, "
+                "or pass read_per_second= and write_per_second= yourself."
+            )
+        read, write = TIERS[key]
+        options: dict[str, Any] = {"read_per_second": read, "write_per_second": write}
+        options.update(overrides)
+        return cls(**options)
+
+    @classmethod
+    def from_account(cls, session: _Getter, **overrides: Any) -> RateLimiter:
+        """A limiter with the account's own figures, read from Kalshi.
+
+        Sends ``GET /account/limits`` and then ``GET /account/endpoint_costs`` through
+        ``session`` (a :class:`KalshiSession`, or any object whose ``get(path)`` takes a
+        path relative to the API root). Accepted ``/account/limits`` bodies, optionally
+        wrapped in ``{"limits": {...}}``:
+
+        - ``{"read": {"refill_rate": R, "bucket_capacity": C}, "write": {...}}``: tokens per
+          second and bucket sizes (``per_second``/``tokens_per_second`` and
+          ``burst``/``capacity`` are read too);
+        - ``{"read_tokens_per_second": R, "write_tokens_per_second": W}``: tokens;
+        - ``{"read_limit": R, "write_limit": W}``: Kalshi's older flat shape, in *requests*
+          per second (Basic reported 20/10), converted to tokens at ``default_cost``, unless
+          the body's ``usage_tier`` is a known tier whose token budget equals both numbers;
+        - ``{"usage_tier": "advanced"}`` (or ``tier``) alone: that tier's preset.
+
+        ``/account/endpoint_costs`` (``{"default_cost": 10, "endpoint_costs": [{"method",
+        "path", "cost"}]}``) is optional: when it fails or cannot be read, the default cost
+        applies to every endpoint. ``overrides`` win over what the account reports.
+
+        :param session: sends the two ``GET`` requests.
+        :param overrides: any other :class:`RateLimiter` argument (``clock``, ``costs``…).
+        :raises ConfigurationError: the limits could not be fetched or understood; pass a
+            tier name instead.
+        """
+        try:
+            response = session.get("/account/limits")
+            response.raise_for_status()
+            body = response.json()
+        except (KalshiError, OSError, ValueError) as error:
+            # requests' exceptions are OSErrors; JSON decoding errors are ValueErrors.
+            raise ConfigurationError(
+                f"could not read GET /account/limits ({error}); pass a tier instead, e.g. "
+                "rate_limit='basic'."
+            ) from error
+        costs = _costs_from(session)
+        default_cost = {**costs, **overrides}.get("default_cost", 10)
+        limits = _limits_from(body, _number("default_cost", default_cost, zero_ok=True))
+        options: dict[str, Any] = {**costs, **limits, **overrides}
+        log.info(
+            "rate limit from the account: %g read / %g write tokens per second",
+            options["read_per_second"],
+            options["write_per_second"],
+        )
+        return cls(**options)
+
+    @property
+    def read_per_second(self) -> float:
+        """Read budget, tokens per second."""
+        return self._read.rate
+
+    @property
+    def write_per_second(self) -> float:
+        """Write budget, tokens per second."""
+        return self._write.rate
+
+    @property
+    def read_burst(self) -> float:
+        """Capacity of the read bucket, in tokens."""
+        return self._read.capacity
+
+    @property
+    def write_burst(self) -> float:
+        """Capacity of the write bucket, in tokens."""
+        return self._write.capacity
+
+    @property
+    def default_cost(self) -> float:
+        """Tokens a request costs when no per-endpoint cost matches."""
+        return self._default_cost
+
+    def cost_of(self, method: str, path: str) -> float:
+        """The tokens a ``method`` request to ``path`` costs.
+
+        :param method: the HTTP method, any case.
+        :param path: a URL path, with or without ``/trade-api/v2`` and a query string.
+        """
+        method = method.upper()
+        path = endpoint_path(path)
+        for key in ((method, path), (None, path)):
+            if key in self._exact:
+                return self._exact[key]
+        segments = path.split("/")[1:]
+        for rule in self._patterns:
+            if rule.matches(method, segments):
+                return rule.cost
+        return self._default_cost
+
+    def available(self, method: str) -> float:
+        """Tokens in the bucket ``method`` draws from, right now (negative while reserved)."""
+        bucket = self._bucket(method)
+        with self._lock:
+            bucket.refill(self._clock())
+            return bucket.tokens
+
+    def acquire(self, method: str, path: str, *, cost: float | None = None) -> None:
+        """Wait until a ``method`` request to ``path`` fits the budget, then take its tokens.
+
+        :param method: the HTTP method; ``GET``, ``HEAD`` and ``OPTIONS`` are reads.
+        :param path: the request's URL path (see :meth:`cost_of`).
+        :param cost: tokens to take instead of the endpoint's cost, e.g. for a batch billed
+            per item.
+        :raises ConfigurationError: ``cost`` is not a number ≥ 0.
+        """
+        amount, bucket = self._price(method, path, cost)
+        with self._lock:
+            now = self._clock()
+            bucket.refill(now)
+            bucket.tokens -= amount
+            due = now - bucket.tokens / bucket.rate if bucket.tokens < 0 else now
+        if due <= now:
+            return
+        log.debug(
+            "rate limit: %s %s waits %.3f s for %g tokens", method.upper(), path, due - now, amount
+        )
+        while True:
+            remaining = due - self._clock()
+            if remaining <= 1e-9:
+                return
+            self._sleep(remaining)
+
+    def try_acquire(self, method: str, path: str, *, cost: float | None = None) -> bool:
+        """Take the request's tokens if the bucket has them now; never waits.
+
+        Never jumps the queue: while waiting requests hold reservations, it returns False.
+
+        :returns: whether the tokens were taken.
+        :raises ConfigurationError: ``cost`` is not a number ≥ 0.
+        """
+        amount, bucket = self._price(method, path, cost)
+        with self._lock:
+            bucket.refill(self._clock())
+            if bucket.tokens < amount:
+                return False
+            bucket.tokens -= amount
+            return True
+
+    def __repr__(self) -> str:
+        return (
+            f"RateLimiter(read_per_second={self.read_per_second:g}, "
+            f"write_per_second={self.write_per_second:g}, read_burst={self.read_burst:g}, "
+            f"write_burst={self.write_burst:g}, default_cost={self.default_cost:g})"
+        )
+
+    def _bucket(self, method: str) -> _Bucket:
+        return self._read if method.upper() in READ_METHODS else self._write
+
+    def _price(self, method: str, path: str, cost: float | None) -> tuple[float, _Bucket]:
+        amount = self.cost_of(method, path) if cost is None else _number("cost", cost, True)
+        return amount, self._bucket(method)
+
+
+def resolve_rate_limit(spec: Any, session: _Getter | None) -> RateLimiter | None:
+    """The limiter a ``rate_limit=`` option asks for.
+
+    :param spec: ``None`` or ``False`` (no limiter); a :class:`RateLimiter` (used as is); a
+        tier name such as ``"basic"``; ``"auto"`` (read from the account through
+        ``session``); or a mapping of :class:`RateLimiter` arguments with at least
+        ``read_per_second`` and ``write_per_second``.
+    :param session: what ``"auto"`` reads the account's limits through.
+    :raises ConfigurationError: any other value, or what :class:`RateLimiter`,
+        :meth:`RateLimiter.for_tier` and :meth:`RateLimiter.from_account` raise.
+    """
+    if spec is None or spec is False:
+        return None
+    if isinstance(spec, RateLimiter):
+        return spec
+    if isinstance(spec, str):
+        if spec.strip().lower() == "auto":
+            if session is None:
+                raise ConfigurationError("rate_limit='auto' needs a session to ask Kalshi.")
+            return RateLimiter.from_account(session)
+        return RateLimiter.for_tier(spec)
+    if isinstance(spec, Mapping):
+        missing = {"read_per_second", "write_per_second"} - set(spec)
+        if missing:
+            raise ConfigurationError(
+                f"rate_limit mapping lacks {', '.join(sorted(missing))}: give both "
+                "read_per_second and write_per_second, in tokens per second."
+            )
+        try:
+            return RateLimiter(**dict(spec))
+        except TypeError as error:
+            raise ConfigurationError(f"bad rate_limit mapping: {error}.") from error
+    raise ConfigurationError(
+        f"rate_limit must be None, a tier name ({', '.join(TIERS)}), 'auto', a mapping "
+        f"with read_per_second and write_per_second, or a RateLimiter; not {spec!r}."
+    )
+
+
+def _number(name: str, value: object, zero_ok: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(f"{name} must be a number, not {value!r}.")
+    number = float(value)
+    if not math.isfinite(number) or number < 0 or (number == 0 and not zero_ok):
+        bound = "≥ 0" if zero_ok else "> 0"
+        raise ConfigurationError(f"{name} must be a finite number {bound}, not {value!r}.")
+    return number
+
+
+_TIER_KEYS = ("usage_tier", "tier", "api_tier", "level")
+_WRAPPERS = ("limits", "account_limits", "api_limits", "rate_limits")
+
+
+def _limits_from(body: object, default_cost: float) -> dict[str, float]:
+    """RateLimiter arguments from an ``/account/limits`` body (see ``from_account``)."""
+    if isinstance(body, dict):
+        for wrapper in _WRAPPERS:
+            if isinstance(body.get(wrapper), dict):
+                body = body[wrapper]
+                break
+    if not isinstance(body, dict):
+        raise _unreadable(body)
+    tier = next((body[k] for k in _TIER_KEYS if isinstance(body.get(k), str)), "")
+    preset = TIERS.get(tier.strip().lower())
+    nested = body.get("read"), body.get("write")
+    if isinstance(nested[0], dict) and isinstance(nested[1], dict):
+        read_rate, read_cap = _bucket_figures(nested[0])
+        write_rate, write_cap = _bucket_figures(nested[1])
+        if read_rate is not None and write_rate is not None:
+            options = {"read_per_second": read_rate, "write_per_second": write_rate}
+            if read_cap is not None:
+                options["read_burst"] = read_cap
+            if write_cap is not None:
+                options["write_burst"] = write_cap
+            return options
+    tokens = _pair(body, "read_tokens_per_second", "write_tokens_per_second")
+    if tokens is not None:
+        return {"read_per_second": tokens[0], "write_per_second": tokens[1]}
+    flat = _pair(body, "read_limit", "write_limit")
+    if flat is not None:
+        if preset is not None and flat == preset:
+            return {"read_per_second": flat[0], "write_per_second": flat[1]}
+        return {
+            "read_per_second": flat[0] * default_cost,
+            "write_per_second": flat[1] * default_cost,
+        }
+    if preset is not None:
+        return {"read_per_second": preset[0], "write_per_second": preset[1]}
+    raise _unreadable(body)
+
+
+def _bucket_figures(bucket: dict[str, Any]) -> tuple[float | None, float | None]:
+    rate = _first_number(bucket, ("refill_rate", "per_second", "tokens_per_second"))
+    capacity = _first_number(bucket, ("bucket_capacity", "capacity", "burst"))
+    return rate, capacity
+
+
+def _first_number(body: dict[str, Any], keys: tuple[str, ...]) -> float | None:
+    for key in keys:
+        value = body.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            return float(value)
+    return None
+
+
+def _pair(body: dict[str, Any], read_key: str, write_key: str) -> tuple[float, float] | None:
+    read = _first_number(body, (read_key,))
+    write = _first_number(body, (write_key,))
+    return None if read is None or write is None else (read, write)
+
+
+def _unreadable(body: object) -> ConfigurationError:
+    shown = repr(body)
+    if len(shown) > 200:
+        shown = shown[:200] + "…"
+    return ConfigurationError(
+        f"cannot understand the rate limits GET /account/limits returned: {shown}. Pass a "
+        f"tier instead, e.g. rate_limit='basic' (one of {', '.join(TIERS)}), or "
+        "read_per_second= and write_per_second=."
+    )
+
+
+def _costs_from(session: _Getter) -> dict[str, Any]:
+    """``default_cost`` and ``costs`` from ``/account/endpoint_costs``; ``{}`` on any failure."""
+    try:
+        response = session.get("/account/endpoint_costs")
+        response.raise_for_status()
+        body = response.json()
+    except (KalshiError, OSError, ValueError) as error:
+        log.debug("no endpoint costs from the account (%s); using the default cost", error)
+        return {}
+    if not isinstance(body, dict):
+        log.debug("unreadable GET /account/endpoint_costs body; using the default cost")
+        return {}
+    options: dict[str, Any] = {}
+    default = _first_number(body, ("default_cost",))
+    if default is not None:
+        options["default_cost"] = default
+    entries = body.get("endpoint_costs", body.get("costs"))
+    costs: dict[str, float] = {}
+    if isinstance(entries, list):
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            path, method = entry.get("path"), entry.get("method")
+            cost = entry.get("cost")
+            if isinstance(method, str) and not _METHOD.match(method):
+                continue
+            if (
+                not isinstance(path, str)
+                or not re.fullmatch(r"/\S*", path)
+                or isinstance(cost, bool)
+                or not isinstance(cost, (int, float))
+                or cost < 0
+            ):
+                continue
+            key = f"{method.upper()} {path}" if isinstance(method, str) and method else path
+            costs[key] = float(cost)
+    if costs:
+        options["costs"] = costs
+    return options
