@@ -29,6 +29,7 @@ from .errors import (
     UntrustedHostError,
 )
 from .keys import load_private_key
+from .ratelimit import RateLimiter, resolve_rate_limit
 from .retry import RetryPolicy
 from .session import KalshiSession, session
 from .signing import sign_message, signed_path, string_to_sign, verify_signature
@@ -51,8 +52,9 @@ __all__ = [
     "KeyLoadError",
     "NotFoundError",
     "PermissionDeniedError",
-    "RetryPolicy",
     "RateLimitError",
+    "RateLimiter",
+    "RetryPolicy",
     "ServerError",
     "TimestampExpiredError",
     "UnknownEnvironmentError",
@@ -62,6 +64,7 @@ __all__ = [
     "load_private_key",
     "raise_for_kalshi",
     "resolve_environment",
+    "resolve_rate_limit",
     "session",
     "sign_message",
     "signed_path",
