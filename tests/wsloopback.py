@@ -8,11 +8,13 @@ and the connection answers each ``subscribe`` command with a ``subscribed`` mess
 
 from __future__ import annotations
 
+import asyncio
 import http
 import json
+import threading
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
 from websockets.asyncio.server import ServerConnection, serve
@@ -82,3 +84,27 @@ class KalshiWebSocketServer:
             port = next(iter(s.sockets)).getsockname()[1]
             self.url = f"ws://127.0.0.1:{port}{path}"
             yield self.url
+
+    @contextmanager
+    def running_in_thread(self, path: str = "/trade-api/ws/v2") -> Iterator[str]:
+        """Serve from a thread with its own event loop, for code that runs ``asyncio.run``."""
+        ready = threading.Event()
+        box: dict[str, object] = {}
+
+        async def serve_until_stopped() -> None:
+            box["loop"], box["stop"] = asyncio.get_running_loop(), asyncio.Event()
+            async with self.running(path):
+                ready.set()
+                await box["stop"].wait()  # type: ignore[attr-defined]
+
+        thread = threading.Thread(target=asyncio.run, args=(serve_until_stopped(),))
+        thread.start()
+        try:
+            if not ready.wait(10):
+                raise RuntimeError("the WebSocket test server did not start")
+            yield self.url
+        finally:
+            loop, stop = box.get("loop"), box.get("stop")
+            if loop is not None and stop is not None:
+                loop.call_soon_threadsafe(stop.set)  # type: ignore[attr-defined]
+            thread.join()
