@@ -333,3 +333,22 @@ def test_the_world_routes_kalshi_to_the_local_exchange(world: World) -> None:
         for env in (DEMO, PRODUCTION):
             assert s.get(env.rest_url + "/portfolio/balance", auth=auth).status_code == 200
     assert [r.auth for r in world.exchange.requests] == ["ok", "ok"]
+
+
+def _page(name: str) -> list[Block]:
+    return [block for block in ALL_BLOCKS if block.page == name]
+
+
+def test_readme_example_really_signs_requests(world: World) -> None:
+    run_page(_page("README.md"), world)
+    seen = world.exchange.requests
+    assert seen, "the README example sent nothing"
+    assert {r.auth for r in seen} == {"ok"}
+    assert {r.headers["KALSHI-ACCESS-KEY"] for r in seen} == {DOCS_KEY_ID}
+
+
+def test_websocket_examples_really_connect(world: World) -> None:
+    run_page(_page("docs/websockets.md"), world)
+    verdicts = [h.verdict for h in world.ws_server.handshakes]
+    assert len(verdicts) >= 2, verdicts
+    assert set(verdicts) == {"ok"}
