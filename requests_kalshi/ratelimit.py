@@ -41,6 +41,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods billed to the read bucket; every other method is a write."""
 
 READ_BURST_SECONDS = 1.0
+_SLACK = 1e-6  # tokens: float rounding of clock arithmetic must not refuse a request
 WRITE_BURST_SECONDS = 2.0
 
 _API_PREFIX = re.compile(r"^/trade-api/v\d+(?=/|$)")
@@ -362,7 +363,7 @@ class RateLimiter:
         amount, bucket = self._price(method, path, cost)
         with self._lock:
             bucket.refill(self._clock())
-            if bucket.tokens < amount:
+            if bucket.tokens + _SLACK < amount:
                 return False
             bucket.tokens -= amount
             return True
