@@ -5,8 +5,8 @@ Run from the repository root (about a minute and a half)::
     python benchmarks/run.py            # the full run
     python benchmarks/run.py --quick    # a few seconds, to check the script itself
 
-Each ratio alternates its two sides in rounds (A, B, B, A, …) and reports the median of the
-per-round ratios, so a machine that gets busier or quieter during the run moves both sides.
+Each ratio alternates its two sides in rounds (A, B, B, A, …) and divides the medians of the
+two sides, so a machine that gets busier or quieter during the run moves both sides alike.
 See benchmarks/README.md for what each row means.
 """
 
@@ -76,7 +76,7 @@ class Scale:
     import_runs: int
 
 
-FULL = Scale(40, 20, 3000, 0.5, 5, 120, 9, 21)
+FULL = Scale(40, 20, 3000, 0.5, 5, 40, 30, 21)
 QUICK = Scale(6, 5, 300, 0.15, 1, 20, 2, 3)
 
 
@@ -113,7 +113,8 @@ def timed(fn: Callable[[], object], n: int) -> Callable[[], float]:
 
 
 def median_ratio(top: list[float], bottom: list[float]) -> float:
-    return statistics.median(t / b for t, b in zip(top, bottom, strict=True))
+    """The ratio of the two medians (each side measured in the same interleaved rounds)."""
+    return statistics.median(top) / statistics.median(bottom)
 
 
 def prepared_request(url: str = DEMO.rest_url + "/portfolio/orders") -> requests.PreparedRequest:
@@ -315,6 +316,7 @@ def _end_to_end(key: rsa.RSAPrivateKey, base: str, scale: Scale) -> list[Row]:
             wall[name].append((time.perf_counter() - t0) / scale.http_requests)
             cpu[name].append((time.process_time() - c0) / scale.http_requests)
     ratio = median_ratio(wall["signed"], wall["kalshi"])  # throughput ratio: kalshi ÷ signed
+    cpu_ratio = median_ratio(cpu["signed"], cpu["kalshi"])
     for name in names:
         log(
             f"  {name:9} {1 / statistics.median(wall[name]):6.0f} requests/s, client CPU "
@@ -327,6 +329,7 @@ def _end_to_end(key: rsa.RSAPrivateKey, base: str, scale: Scale) -> list[Row]:
             "≥ 0.98",
             ratio >= 0.98,
         ),
+        Row("3. the same, per client CPU second", cpu_ratio, "≥ 0.98", cpu_ratio >= 0.98),
         Row(
             "3. requests.Session + KalshiAuth ÷ unsigned (req/s)",
             median_ratio(wall["unsigned"], wall["signed"]),
@@ -482,12 +485,13 @@ def bench_key_types(key: rsa.RSAPrivateKey, scale: Scale) -> list[Row]:
 
 # -- 5. import time ------------------------------------------------------------------------
 
-FLOOR = (
+SIGNING = (
     "import requests, cryptography.hazmat.primitives.asymmetric.rsa, "
     "cryptography.hazmat.primitives.asymmetric.ed25519, "
     "cryptography.hazmat.primitives.asymmetric.padding, "
-    "cryptography.hazmat.primitives.serialization"
+    "cryptography.hazmat.primitives.hashes"
 )
+FLOOR = SIGNING + ", cryptography.hazmat.primitives.serialization"
 
 
 def _import_us(statement: str) -> float:
@@ -518,6 +522,7 @@ def bench_import(scale: Scale) -> list[Row]:
     statements = {
         "requests": "import requests",
         "floor": FLOOR,
+        "signing": SIGNING,
         "ours": "import requests_kalshi",
     }
     times: dict[str, list[float]] = {name: [] for name in statements}
@@ -526,15 +531,22 @@ def bench_import(scale: Scale) -> list[Row]:
             times[name].append(_import_us(statements[name]))
     med = {name: statistics.median(values) / 1000 for name, values in times.items()}
     log(
-        f"  import time (ms): requests {med['requests']:.1f}, requests + the cryptography "
-        f"modules signing needs {med['floor']:.1f}, requests_kalshi {med['ours']:.1f}"
+        f"  import time (ms): requests {med['requests']:.1f}; with cryptography's signing "
+        f"modules {med['signing']:.1f}, and its key loading (serialization) {med['floor']:.1f}; "
+        f"requests_kalshi {med['ours']:.1f}"
     )
     ratio = median_ratio(times["ours"], times["requests"])
     return [
         Row("5. import requests_kalshi ÷ import requests", ratio, "≤ 1.25", ratio <= 1.25),
         Row(
-            "5. floor: requests + cryptography signing ÷ requests",
+            "5. floor: requests + cryptography sign & load ÷ requests",
             median_ratio(times["floor"], times["requests"]),
+            "info",
+            None,
+        ),
+        Row(
+            "5. floor if key loading were lazy (sign only)",
+            median_ratio(times["signing"], times["requests"]),
             "info",
             None,
         ),
