@@ -213,6 +213,8 @@ def run_page(blocks: list[Block], world: World) -> None:
             for value in list(namespace.values()):
                 if isinstance(value, requests.Session):
                     value.close()
+                elif isinstance(value, (LocalExchange, KalshiMock)):
+                    value.stop()
             namespace.clear()
             gc.collect()
 
@@ -352,3 +354,30 @@ def test_websocket_examples_really_connect(world: World) -> None:
     verdicts = [h.verdict for h in world.ws_server.handshakes]
     assert len(verdicts) >= 2, verdicts
     assert set(verdicts) == {"ok"}
+
+
+def test_test_functions_in_examples_are_called_with_fixtures(world: World) -> None:
+    code = (
+        "calls = []\n"
+        "def test_uses_fixtures(kalshi_exchange, kalshi_mock, tmp_path, calls):\n"
+        "    calls.append((kalshi_exchange.url, kalshi_mock.url, tmp_path.is_dir()))\n"
+        "def helper_not_a_test(kalshi_exchange):\n"
+        "    raise AssertionError('only test_* functions are called')\n"
+    )
+    check = "assert len(calls) == 1 and calls[0][2], calls"
+    run_page(
+        [
+            Block("page.md", 1, PYTHON, PYTHON, code, None, None),
+            Block("page.md", 9, PYTHON, PYTHON, check, None, None),
+        ],
+        world,
+    )
+
+
+def test_a_failing_test_function_or_unknown_fixture_fails_the_page(world: World) -> None:
+    failing = Block("p.md", 1, PYTHON, PYTHON, "def test_x():\n    assert False", None, None)
+    with pytest.raises(pytest.fail.Exception, match=r"test_x at p\.md:1 failed"):
+        run_page([failing], world)
+    unknown = Block("p.md", 5, PYTHON, PYTHON, "def test_y(nonsense):\n    pass", None, None)
+    with pytest.raises(pytest.fail.Exception, match="asks for 'nonsense'"):
+        run_page([unknown], world)
