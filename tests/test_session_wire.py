@@ -182,3 +182,44 @@ def test_load_one_session_many_threads(
     assert None not in stamps
     paths = {r.path for r in server.received}
     assert len(paths) == threads * each  # none lost, none duplicated
+
+
+def test_rate_limited_session_stays_inside_the_servers_budget() -> None:
+    """The exchange answers 429 past 40 reads/s; a session paced at 30/s never gets one."""
+    from requests_kalshi.ratelimit import RateLimiter
+    from requests_kalshi.testing import RateLimit
+
+    with LocalExchange(key_type="ed25519", rate_limit=RateLimit(40, 40)) as ex:
+        limiter = RateLimiter(read_per_second=300, write_per_second=300, read_burst=300)
+        s = ex.session(rate_limit=limiter, retries=0)
+        errors: list[BaseException] = []
+
+        def worker() -> None:
+            try:
+                for _ in range(20):
+                    s.get("/exchange/status")
+            except BaseException as error:
+                errors.append(error)
+
+        pool = [threading.Thread(target=worker) for _ in range(3)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        statuses = [r.status for r in ex.requests]
+        assert errors == []
+        assert statuses == [200] * 60
+
+        unpaced = ex.session(retries=0)
+        burst = [unpaced.get("/exchange/status").status_code for _ in range(150)]
+        assert 429 in burst  # the same server does refuse an unpaced burst
+
+
+def test_rate_limit_auto_reads_the_account_limits() -> None:
+    from requests_kalshi.testing import RateLimit
+
+    with LocalExchange(key_type="ed25519", rate_limit=RateLimit(30, 15, tier="advanced")) as ex:
+        s = ex.session(rate_limit="auto")
+        assert s.rate_limiter is not None
+        assert s.get("/portfolio/balance").ok
+        assert ex.requests[0].path.endswith("/account/limits")

@@ -194,6 +194,7 @@ class _Server(ThreadingHTTPServer):
 def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # one small response must not wait for a delayed ACK
         server_version = "requests-kalshi-local-exchange"
 
         def _handle(self) -> None:
