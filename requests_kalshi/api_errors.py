@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from .clock import clock_offset
+from .clock import clock_offset as measure_clock_offset
+from .clock import retry_after as parse_retry_after
+from .environments import DEMO, PRODUCTION
 from .errors import KalshiError
 from .signing import ACCESS_KEY
 
@@ -26,15 +31,23 @@ __all__ = [
     "raise_for_kalshi",
 ]
 
+_MAX_TEXT = 300
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
 
 class KalshiAPIError(KalshiError, requests.HTTPError):
     """Kalshi answered with an HTTP error status.
 
-    Also a :class:`requests.HTTPError`, so ``except requests.RequestException`` catches it.
+    Also a :class:`requests.HTTPError`, so ``except requests.RequestException`` catches it,
+    and ``error.response`` is the response. ``str(error)`` is one line: status, method and
+    path, Kalshi's code, message and details, then the diagnosis. It never holds the
+    signature or any key material (the key id is not secret and may appear).
 
+    :param response: the error response.
+    :param diagnosis: what probably went wrong; worked out from the response when ``None``.
     :ivar status: the HTTP status code.
     :ivar code: Kalshi's error code (``"authentication_error"``…), or ``""``.
-    :ivar message: Kalshi's error message, or the response text.
+    :ivar message: Kalshi's error message, or the start of a non-JSON body, or ``""``.
     :ivar details: Kalshi's error details (``"NOT_FOUND"``…), or ``""``.
     :ivar diagnosis: what probably went wrong and how to fix it, or ``""``.
     """
@@ -45,23 +58,27 @@ class KalshiAPIError(KalshiError, requests.HTTPError):
     details: str
     diagnosis: str
 
-    def __init__(self, response: requests.Response, diagnosis: str = "") -> None:
+    def __init__(self, response: requests.Response, diagnosis: str | None = None) -> None:
         self.status = response.status_code
         self.code, self.message, self.details = parse_error_body(response)
-        self.diagnosis = diagnosis
+        if diagnosis is None:
+            diagnosis = _diagnose(response, self.code, self.details)
+        self.diagnosis = _one_line(diagnosis)
         super().__init__(self._describe(response), response=response)
 
     def _describe(self, response: requests.Response) -> str:
         request = response.request
-        where = f" for {request.method} {request.path_url.split('?', 1)[0]}" if request else ""
-        what = ": ".join(part for part in (self.code, self.message) if part)
+        text = f"Kalshi answered {self.status} {_reason(response)}"
+        if request is not None and request.method:
+            text += f" to {request.method} {urlsplit(request.url or '').path or '/'}"
+        what = ": ".join(part for part in (self.code, self.message.rstrip(". ")) if part)
         if self.details:
             what = f"{what} ({self.details})" if what else self.details
-        text = f"{self.status} {response.reason or ''}".strip() + where
         if what:
             text += f": {what}"
         if self.diagnosis:
             text += f". {self.diagnosis}"
+            text += "" if text.endswith((".", "!", "?")) else "."
         return text
 
 
@@ -76,11 +93,18 @@ class AuthenticationError(KalshiAPIError):
 class TimestampExpiredError(AuthenticationError):
     """401 ``header_timestamp_expired``: the signed timestamp was outside Kalshi's window.
 
-    :ivar clock_offset: seconds to add to the local clock to match Kalshi's (from ``Date``),
-        or ``None`` when the response had no usable ``Date`` header.
+    :ivar clock_offset: seconds to add to the local clock to match Kalshi's, measured from
+        the response's ``Date`` header and the signed timestamp, or ``None`` when the
+        response had no usable ``Date`` header.
     """
 
     clock_offset: float | None
+
+    def __init__(self, response: requests.Response, diagnosis: str | None = None) -> None:
+        self.clock_offset = measure_clock_offset(response)
+        if diagnosis is None:
+            diagnosis = _timestamp_diagnosis(self.clock_offset)
+        super().__init__(response, diagnosis)
 
 
 class PermissionDeniedError(KalshiAPIError):
@@ -98,10 +122,15 @@ class ConflictError(KalshiAPIError):
 class RateLimitError(KalshiAPIError):
     """429: too many requests.
 
-    :ivar retry_after: seconds from a ``Retry-After`` header, or ``None`` (Kalshi sends none).
+    :ivar retry_after: seconds a ``Retry-After`` header asked to wait (delay-seconds or an
+        HTTP date), or ``None`` (Kalshi sends none today).
     """
 
     retry_after: float | None
+
+    def __init__(self, response: requests.Response, diagnosis: str | None = None) -> None:
+        self.retry_after = parse_retry_after(response)
+        super().__init__(response, diagnosis)
 
 
 class ServerError(KalshiAPIError):
@@ -122,51 +151,52 @@ def parse_error_body(response: requests.Response) -> tuple[str, str, str]:
     """``(code, message, details)`` from any of Kalshi's error body shapes.
 
     Handles ``{"error": {"code", "message", "details"}}``, ``{"code", "message"}``,
-    ``{"msg": …}``, ``{"error": "too many requests"}`` and plain text.
+    ``{"msg": …}``, ``{"error": "too many requests"}`` and non-JSON bodies (an HTML page
+    gives its title). Each part is one line; missing parts are ``""``.
     """
     try:
         body: Any = json.loads(response.content or b"null")
     except ValueError:
-        return "", response.text.strip()[:500], ""
+        return "", _plain_text(response.text), ""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         body = body["error"]
     if not isinstance(body, dict):
-        return "", "" if body is None else str(body)[:500], ""
+        return "", "" if body is None else _one_line(_text(body)), ""
     if isinstance(body.get("error"), str) and "message" not in body:
-        return "", body["error"], _text(body.get("details"))
-    message = body.get("message", body.get("msg", ""))
-    return _text(body.get("code")), _text(message), _text(body.get("details"))
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value)
+        message: object = body["error"]
+    else:
+        message = body.get("message", body.get("msg", ""))
+    return (
+        _one_line(_text(body.get("code"))),
+        _one_line(_text(message)),
+        _one_line(_text(body.get("details"))),
+    )
 
 
 def error_for_response(response: requests.Response) -> KalshiAPIError:
-    """The typed error for an error response (status ≥ 400), with its diagnosis."""
+    """The typed error for an error response (status ≥ 400), with its diagnosis.
+
+    The class follows the status: 400 :class:`BadRequestError`, 401
+    :class:`AuthenticationError` (:class:`TimestampExpiredError` for
+    ``header_timestamp_expired``), 403 :class:`PermissionDeniedError`, 404
+    :class:`NotFoundError`, 409 :class:`ConflictError`, 429 :class:`RateLimitError`, 5xx
+    :class:`ServerError`, any other :class:`KalshiAPIError`.
+    """
     status = response.status_code
+    if status == 401 and "header_timestamp_expired" in parse_error_body(response)[::2]:
+        return TimestampExpiredError(response)
     cls = _BY_STATUS.get(status, ServerError if status >= 500 else KalshiAPIError)
-    code, _, details = parse_error_body(response)
-    if status == 401 and code == "header_timestamp_expired":
-        offset = clock_offset(response)
-        error: KalshiAPIError = TimestampExpiredError(response, _timestamp_diagnosis(offset))
-        error.clock_offset = offset  # type: ignore[attr-defined]
-        return error
-    error = cls(response, _diagnose(response, code, details))
-    if isinstance(error, RateLimitError):
-        error.retry_after = _retry_after(response)
-    return error
+    return cls(response)
 
 
 def raise_for_kalshi(response: requests.Response) -> None:
     """Raise the typed :class:`KalshiAPIError` for an error response; do nothing otherwise.
 
-    Like :meth:`requests.Response.raise_for_status`, with Kalshi's error code, message,
-    details and a diagnosis.
+    Like :meth:`requests.Response.raise_for_status` (statuses below 400 pass), with Kalshi's
+    error code, message, details and a diagnosis.
 
-    :raises KalshiAPIError: a subclass matching the status, when the status is 400 or more.
+    :raises KalshiAPIError: a subclass matching the status (see :func:`error_for_response`),
+        when the status is 400 or more.
     """
     if response.status_code >= 400:
         raise error_for_response(response)
@@ -176,30 +206,50 @@ def _diagnose(response: requests.Response, code: str, details: str) -> str:
     status = response.status_code
     request = response.request
     key_id = request.headers.get(ACCESS_KEY, "") if request is not None else ""
-    host = _host(response)
+    key = f"key id {key_id!r}" if key_id else "the key id"
     if status == 401 and details == "NOT_FOUND":
         return (
-            f"Kalshi does not know the key id {key_id!r} on {host}. Demo and production keys "
-            "are separate: use a demo key with the demo environment and a production key with "
-            "production, and check the key id was copied whole."
+            f"Kalshi does not know {key} on {_where(response)}. Demo and production keys "
+            "are separate: use a demo key with the demo environment and a production key "
+            "with production, and check that the key id was copied whole"
         )
     if status == 401 and details == "INCORRECT_API_KEY_SIGNATURE":
         return (
-            "the signature did not verify: the private key does not belong to key id "
-            f"{key_id!r}, or the path Kalshi saw differs from the path that was signed (a proxy "
-            "or base URL that rewrites paths). Check that key id and key file come from the "
-            "same API key."
+            f"The signature did not verify: the private key does not belong to {key}, or "
+            "the path Kalshi saw differs from the path that was signed (a proxy or base URL "
+            "that rewrites paths). Check that the key id and the key file come from the "
+            "same API key"
         )
-    if status == 401 and code == "signature_is_missing_from_headers":
+    if status == 401 and code.endswith("_missing_from_headers"):
         return (
-            "the request carried no KALSHI-ACCESS-* headers: give the session a KalshiAuth "
-            "(session(key_id=…, private_key=…)) or check that nothing between you and Kalshi "
-            "drops them."
+            "The request carried no complete set of KALSHI-ACCESS-* headers: give the "
+            "session a KalshiAuth (session(key_id=…, private_key=…)), or check that nothing "
+            "between you and Kalshi drops them"
         )
+    if status == 401:
+        return (
+            f"Kalshi refused the credentials: check that {key} and the key file belong "
+            f"together and to this environment ({_where(response)})"
+        )
+    if status == 409 and code == "order_already_exists":
+        return (
+            "An order with this client_order_id exists already, perhaps from an earlier "
+            "attempt that succeeded: look it up instead of placing it again, and use a new "
+            "client_order_id only for a new order"
+        )
+    if status == 400 and _limit_over_1000(response):
+        return "The limit may be at most 1000: ask for fewer items and follow the cursor"
     if status == 429:
+        wait = parse_retry_after(response)
+        asked = f"Kalshi asks to wait {wait:g} s. " if wait is not None else ""
         return (
-            "Kalshi's rate limit was hit: slow down, or let the session pace requests with "
-            "rate_limit= (see the reliability guide)."
+            f"{asked}Kalshi's rate limit was hit: slow down, or let the session pace requests "
+            "with session(..., rate_limit='basic') or your tier (see the rate-limits guide)"
+        )
+    if status >= 500 and request is not None and request.method == "POST":
+        return (
+            "Kalshi may or may not have acted on this POST: check (for an order, by its "
+            "client_order_id) before sending it again"
         )
     return ""
 
@@ -207,25 +257,56 @@ def _diagnose(response: requests.Response, code: str, details: str) -> str:
 def _timestamp_diagnosis(offset: float | None) -> str:
     if offset is None:
         return (
-            "the signed timestamp was outside Kalshi's window: the local clock is probably "
-            "off. Sync it (NTP), or set KalshiAuth.clock_offset."
+            "The signed timestamp was outside Kalshi's window, so the local clock is "
+            "probably off (the response had no Date header to measure by how much). Sync it "
+            "(NTP), or set KalshiAuth.clock_offset"
         )
     direction = "behind" if offset > 0 else "ahead of"
     return (
-        f"the local clock is off by {abs(offset):.1f} s ({direction} Kalshi's, from the "
-        "response's Date header). Sync it (NTP), or set KalshiAuth.clock_offset; KalshiSession "
-        "corrects this by itself."
+        f"The local clock is off by {abs(offset):.1f} s ({direction} Kalshi's, measured from "
+        "the response's Date header). Sync it (NTP), or set KalshiAuth.clock_offset; "
+        "KalshiSession corrects it by itself once (correct_clock=True)"
     )
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return float(value)
-    return None
+def _limit_over_1000(response: requests.Response) -> bool:
+    url = response.request.url if response.request is not None else None
+    values = parse_qs(urlsplit(url or "").query).get("limit", [])
+    return any(value.isascii() and value.isdigit() and int(value) > 1000 for value in values)
 
 
-def _host(response: requests.Response) -> str:
+def _where(response: requests.Response) -> str:
     request = response.request
-    url = (request.url if request is not None else None) or response.url or ""
-    return url.split("/")[2] if url.count("/") >= 2 else "this environment"
+    host = urlsplit((request.url if request is not None else None) or response.url or "")
+    name = host.hostname or "this host"
+    for environment in (DEMO, PRODUCTION):
+        if name in environment.hosts:
+            return f"{name} ({environment.name})"
+    return name
+
+
+def _reason(response: requests.Response) -> str:
+    if response.reason:
+        return _one_line(str(response.reason))
+    try:
+        return HTTPStatus(response.status_code).phrase
+    except ValueError:
+        return ""
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def _plain_text(text: str) -> str:
+    if text.lstrip()[:1] == "<":
+        title = _TITLE.search(text)
+        return _one_line(title.group(1)) if title else ""
+    return _one_line(text)
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"

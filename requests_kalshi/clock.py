@@ -3,13 +3,37 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import timezone
 from email.utils import parsedate_to_datetime
 
 import requests
 
 from .signing import ACCESS_TIMESTAMP
 
-__all__ = ["clock_offset", "server_time"]
+__all__ = ["clock_offset", "parse_http_date", "retry_after", "server_time"]
+
+
+def parse_http_date(value: str) -> float | None:
+    """Unix time in seconds from an HTTP date (``Date``, ``Retry-After``), or ``None``.
+
+    HTTP dates are always GMT; the older RFC 850 and asctime forms, which name no zone,
+    are read as GMT too (not as local time).
+
+    >>> parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT")
+    784111777.0
+    >>> parse_http_date("Sun Nov  6 08:49:37 1994")
+    784111777.0
+    >>> parse_http_date("tomorrow") is None
+    True
+    """
+    try:
+        when = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
 
 
 def server_time(response: requests.Response) -> float | None:
@@ -18,30 +42,50 @@ def server_time(response: requests.Response) -> float | None:
     :returns: Unix time in seconds, or ``None`` if the header is missing or unreadable.
     """
     value = response.headers.get("Date")
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
+    return parse_http_date(value) if value else None
 
 
-def clock_offset(response: requests.Response) -> float | None:
+def clock_offset(
+    response: requests.Response, *, now: Callable[[], float] = time.time
+) -> float | None:
     """Seconds to add to the local clock to match the server's, measured from one response.
 
     Compares the ``Date`` header with the timestamp the request was signed with (or, for
-    an unsigned request, the local time now). ``Date`` has whole seconds, so the result is
-    good to about a second; that is well inside Kalshi's timestamp window.
+    an unsigned request, the local time ``now()``). Positive: the local clock is behind.
+    ``Date`` has whole seconds, so the result is good to about a second (plus the request's
+    round trip); that is well inside Kalshi's timestamp window.
 
+    :param response: a response whose ``request`` may carry ``KALSHI-ACCESS-TIMESTAMP``.
+    :param now: the local clock, Unix seconds (for tests).
     :returns: the offset in seconds, or ``None`` without a usable ``Date`` header.
     """
     server = server_time(response)
     if server is None:
         return None
-    local = time.time()
+    local = None
     request = response.request
     signed = request.headers.get(ACCESS_TIMESTAMP) if request is not None else None
-    if signed is not None and signed.isdigit():
+    if signed is not None and signed.isascii() and signed.isdigit():
         local = int(signed) / 1000
+    if local is None:
+        local = now()
     # Date is truncated to the second: the server's time was somewhere in [server, server+1).
     return server + 0.5 - local
+
+
+def retry_after(
+    response: requests.Response, *, now: Callable[[], float] = time.time
+) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait: delay-seconds or an HTTP date.
+
+    :param response: the response (usually a 429 or 503).
+    :param now: the local clock, Unix seconds, to turn a date into a delay (for tests).
+    :returns: seconds (0 for a date already past), or ``None`` without a usable header.
+    """
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        return float(value)
+    when = parse_http_date(value)
+    return None if when is None else max(0.0, when - now())
