@@ -13,12 +13,21 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from requests import PreparedRequest, Response
 from requests.auth import AuthBase
+from requests.structures import CaseInsensitiveDict
 
 from .environments import KALSHI_HOSTS, is_loopback_host
 from .errors import ConfigurationError, UntrustedHostError
 from .keys import KeySource, describe_key, key_fingerprint, load_private_key
 from .redirects import prepare_next_hop
-from .signing import SIGNED_HEADERS, signature_headers, signed_path
+from .signing import (
+    ACCESS_KEY,
+    ACCESS_SIGNATURE,
+    ACCESS_TIMESTAMP,
+    SIGNED_HEADERS,
+    sign_message,
+    signed_path,
+    string_to_sign,
+)
 
 __all__ = ["KalshiAuth", "signer_of"]
 
@@ -193,13 +202,17 @@ class KalshiAuth(AuthBase):
         return f"{type(self).__name__}(key_id={self.key_id!r}, key_type={self.key_type!r})"
 
     def _sign_into(self, headers: MutableMapping[str, str], method: str, path: str) -> None:
-        for name in SIGNED_HEADERS:
-            headers.pop(name, None)
+        if not isinstance(headers, CaseInsensitiveDict):  # where setting does not replace
+            for name in SIGNED_HEADERS:
+                headers.pop(name, None)
         timestamp = self.timestamp_ms()
-        method = method.upper()
+        text = string_to_sign(timestamp, method, path)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("signing %s%s%s for key %s", timestamp, method, path, self.key_id)
-        headers.update(signature_headers(self.key_id, self._key, timestamp, method, path))
+            log.debug("signing %r for key %s", text, self.key_id)
+        # A CaseInsensitiveDict replaces a caller's "kalshi-access-key" in any spelling.
+        headers[ACCESS_KEY] = self.key_id
+        headers[ACCESS_TIMESTAMP] = str(timestamp)
+        headers[ACCESS_SIGNATURE] = sign_message(self._key, text)
 
     def _trusted(self, scheme: str, host: str) -> bool:
         if scheme in ("https", "wss") and host in self.allowed_hosts:
