@@ -68,7 +68,7 @@ class KalshiAPIError(KalshiError, requests.HTTPError):
 
     def _describe(self, response: requests.Response) -> str:
         request = response.request
-        text = f"Kalshi answered {self.status} {_reason(response)}"
+        text = f"Kalshi answered {self.status} {_reason(response)}".rstrip()
         if request is not None and request.method:
             text += f" to {request.method} {urlsplit(request.url or '').path or '/'}"
         what = ": ".join(part for part in (self.code, self.message.rstrip(". ")) if part)
