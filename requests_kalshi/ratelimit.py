@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from .errors import ConfigurationError, KalshiError
 
-__all__ = ["TIERS", "RateLimiter", "resolve_rate_limit"]
+__all__ = ["READ_METHODS", "TIERS", "RateLimiter", "endpoint_path", "resolve_rate_limit"]
 
 log = logging.getLogger("requests_kalshi")
 
