@@ -458,3 +458,13 @@ def test_an_explicit_diagnosis_wins(mock: responses.RequestsMock) -> None:
     error = AuthenticationError(response, "Use the other key.\nNow.")
     assert error.diagnosis == "Use the other key. Now."
     assert str(error).endswith("(NOT_FOUND). Use the other key. Now.")
+
+
+def test_an_explicit_diagnosis_wins_for_an_expired_timestamp_too(
+    mock: responses.RequestsMock, auth: KalshiAuth
+) -> None:
+    date = formatdate(SIGNED_AT + 60, usegmt=True)
+    response = answer(mock, 401, EXPIRED, auth=auth, headers={"Date": date})
+    error = TimestampExpiredError(response, "Fix the clock.")
+    assert error.clock_offset == 60.5
+    assert error.diagnosis == "Fix the clock."

@@ -687,3 +687,20 @@ def test_the_server_never_sees_more_than_the_budget_in_any_window() -> None:
     # Without the limiter, all 12 reads and all 4 writes would arrive within a few milliseconds.
     assert int((burst + rate * (0.05 + transit)) // cost) == 5
     assert int((write_burst + write_rate * (0.05 + transit)) // cost) == 2
+
+
+@responses.activate
+def test_nested_buckets_without_capacities_get_the_default_bursts(kalshi: KalshiSession) -> None:
+    mock_account({"read": {"per_second": 40}, "write": {"tokens_per_second": 20}})
+    lim = RateLimiter.from_account(kalshi)
+    assert (lim.read_per_second, lim.write_per_second) == (40, 20)
+    assert (lim.read_burst, lim.write_burst) == (40, 40)
+
+
+@responses.activate
+def test_a_long_unreadable_body_is_shortened_in_the_message(kalshi: KalshiSession) -> None:
+    mock_account({"junk": "x" * 5000})
+    with pytest.raises(ConfigurationError) as info:
+        RateLimiter.from_account(kalshi)
+    assert "x" * 150 + "…" in str(info.value)
+    assert len(str(info.value)) < 500
