@@ -9,14 +9,13 @@ after a 429 or a connection that failed before anything was sent.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from .clock import retry_after as retry_after_header
 from .errors import ConfigurationError
 
 __all__ = ["IDEMPOTENT_METHODS", "RETRY_STATUSES", "RetryPolicy"]
@@ -115,16 +114,7 @@ class RetryPolicy:
         """Seconds the server asked to wait (``Retry-After``, seconds or HTTP date), if any."""
         if not self.respect_retry_after:
             return None
-        value = response.headers.get("Retry-After", "").strip()
-        if not value:
-            return None
-        if value.isdigit():
-            return float(value)
-        try:
-            when = float(parsedate_to_datetime(value).timestamp())
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        return max(0.0, when - time.time())
+        return retry_after_header(response)
 
 
 def not_sent(error: BaseException) -> bool:

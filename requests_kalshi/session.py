@@ -285,7 +285,7 @@ class KalshiSession(requests.Session):
     def _corrects_clock(self, response: requests.Response, signer: KalshiAuth | None) -> bool:
         if response.status_code != 401 or signer is None or not self.correct_clock:
             return False
-        if parse_error_body(response)[0] != "header_timestamp_expired":
+        if "header_timestamp_expired" not in parse_error_body(response)[::2]:
             return False
         measured = clock_offset(response)
         if measured is None:
