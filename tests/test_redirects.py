@@ -38,6 +38,15 @@ def redirect(status: int, location: str) -> Reply:
     return status, {"Location": location, "Content-Length": "0"}, b""
 
 
+def client(kind: str, base_url: str, auth: KalshiAuth) -> requests.Session:
+    """A ``KalshiSession``, or a plain ``requests.Session`` with the auth set on it."""
+    if kind == "KalshiSession":
+        return KalshiSession(base_url, auth=auth)
+    plain = requests.Session()
+    plain.auth = auth
+    return plain
+
+
 def no_kalshi_headers(received: Received) -> bool:
     return not any(name.lower().startswith("kalshi-access-") for name in received.headers)
 
@@ -62,12 +71,7 @@ def test_same_host_redirect_is_signed_for_the_new_method_and_path(
 ) -> None:
     script = [redirect(status, "/trade-api/v2/portfolio/orders/moved?x=1")]
     with ScriptedServer(ed_key.public_key(), KEY_ID, script).running() as server:
-        auth = KalshiAuth(KEY_ID, ed_key)
-        if kind == "KalshiSession":
-            s: requests.Session = KalshiSession(server.url, auth=auth)
-        else:
-            s = requests.Session()
-            s.auth = auth
+        s = client(kind, server.url, KalshiAuth(KEY_ID, ed_key))
         r = s.request(method, server.url + "/portfolio/orders", json={"a": 1}, timeout=5)
         assert r.status_code == 200
     first, second = server.received
@@ -87,12 +91,7 @@ def test_redirect_to_a_foreign_host_carries_no_kalshi_headers(
         target = f"http://{foreign_host}:{port}/collect"
         script = [redirect(status, target)]
         with ScriptedServer(ed_key.public_key(), KEY_ID, script).running() as server:
-            auth = KalshiAuth(KEY_ID, ed_key)
-            if kind == "KalshiSession":
-                s: requests.Session = KalshiSession(server.url, auth=auth)
-            else:
-                s = requests.Session()
-                s.auth = auth
+            s = client(kind, server.url, KalshiAuth(KEY_ID, ed_key))
             r = s.get(server.url + "/portfolio/balance", timeout=5)
             assert r.status_code == 200
             assert server.timestamps() != [None]  # the first hop was signed
