@@ -267,6 +267,12 @@ def _checked_key_id(key_id: object, private_key: object) -> str:
         raise ConfigurationError(
             "key_id contains spaces or control characters; copy the key id from Kalshi again."
         )
+    if not key_id.isascii():
+        # HTTP header values are Latin-1 at most: "a952bafb-…" would fail deep in http.client.
+        raise ConfigurationError(
+            "key_id contains characters that are not ASCII (such as '…' from a shortened "
+            "example); copy the whole key id from Kalshi."
+        )
     return key_id
 
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 import re
 from pathlib import Path
-from typing import TypeAlias
+from types import ModuleType
+from typing import TYPE_CHECKING, TypeAlias
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from .errors import EncryptedKeyError, KeyFileError, KeyLoadError, UnsupportedKeyError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 __all__ = [
     "KeySource",
@@ -51,10 +54,13 @@ def load_private_key(source: KeySource, password: str | bytes | None = None) -> 
     """
     if isinstance(source, (rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)):
         return _checked(source)
-    if isinstance(source, PUBLIC_KEY_TYPES):
-        raise UnsupportedKeyError(_public_key_message())
-    if isinstance(source, OTHER_PRIVATE_KEY_TYPES):
-        raise UnsupportedKeyError(_wrong_algorithm_message(source))
+    candidate: object = source  # any object may arrive here at run time
+    if not isinstance(candidate, (str, bytes, os.PathLike)):
+        public_key_types, other_private_key_types = _foreign_key_types()
+        if isinstance(candidate, public_key_types):
+            raise UnsupportedKeyError(_public_key_message())
+        if isinstance(candidate, other_private_key_types):
+            raise UnsupportedKeyError(_wrong_algorithm_message(candidate))
     if password is not None and not isinstance(password, (str, bytes)):
         raise KeyLoadError(f"password must be str or bytes, not {type(password).__name__}.")
     secret = password.encode("utf-8") if isinstance(password, str) else password
@@ -85,6 +91,7 @@ def key_fingerprint(key: PrivateKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKe
     Safe to print and log: it identifies the key pair without revealing it.
     """
     public = key.public_key() if isinstance(key, PRIVATE_KEY_TYPES) else key
+    serialization = _serialization()
     der = public.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -93,22 +100,38 @@ def key_fingerprint(key: PrivateKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKe
 
 
 PRIVATE_KEY_TYPES = (rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)
-PUBLIC_KEY_TYPES = (
-    rsa.RSAPublicKey,
-    ed25519.Ed25519PublicKey,
-    ec.EllipticCurvePublicKey,
-    dsa.DSAPublicKey,
-    ed448.Ed448PublicKey,
-    x25519.X25519PublicKey,
-    x448.X448PublicKey,
-)
-OTHER_PRIVATE_KEY_TYPES = (
-    ec.EllipticCurvePrivateKey,
-    dsa.DSAPrivateKey,
-    ed448.Ed448PrivateKey,
-    x25519.X25519PrivateKey,
-    x448.X448PrivateKey,
-)
+
+
+# cryptography's key (de)serialization and its other key types take longer to import than
+# the rest of this package together; only loading or describing a key needs them.
+def _serialization() -> ModuleType:
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization
+
+
+@functools.cache
+def _foreign_key_types() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(every public key type, the private key types Kalshi does not issue)."""
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, x448, x25519
+
+    public = (
+        rsa.RSAPublicKey,
+        ed25519.Ed25519PublicKey,
+        ec.EllipticCurvePublicKey,
+        dsa.DSAPublicKey,
+        ed448.Ed448PublicKey,
+        x25519.X25519PublicKey,
+        x448.X448PublicKey,
+    )
+    private = (
+        ec.EllipticCurvePrivateKey,
+        dsa.DSAPrivateKey,
+        ed448.Ed448PrivateKey,
+        x25519.X25519PrivateKey,
+        x448.X448PrivateKey,
+    )
+    return public, private
 
 
 def _looks_like_path(text: str) -> bool:
@@ -196,7 +219,7 @@ def _parse_pem(pem: bytes, password: bytes | None, *, origin: str) -> PrivateKey
             f"{origin} is encrypted: pass password=… (or set KALSHI_PRIVATE_KEY_PASSWORD)."
         )
     try:
-        key = serialization.load_pem_private_key(pem, password=password if encrypted else None)
+        key = _serialization().load_pem_private_key(pem, password=password if encrypted else None)
     except ValueError:
         if encrypted:
             raise EncryptedKeyError(f"could not decrypt {origin}: the password is wrong.") from None
@@ -215,7 +238,7 @@ def _parse_pem(pem: bytes, password: bytes | None, *, origin: str) -> PrivateKey
 
 def _parse_der(der: bytes, password: bytes | None, *, origin: str) -> PrivateKey:
     try:
-        key = serialization.load_der_private_key(der, password=password)
+        key = _serialization().load_der_private_key(der, password=password)
     except TypeError:
         if password is None:
             raise EncryptedKeyError(f"{origin} is encrypted: pass password=….") from None
@@ -239,7 +262,7 @@ def _parse_der(der: bytes, password: bytes | None, *, origin: str) -> PrivateKey
 
 def _is_der_public_key(der: bytes) -> bool:
     try:
-        serialization.load_der_public_key(der)
+        _serialization().load_der_public_key(der)
     except (ValueError, TypeError):
         return False
     return True
@@ -266,7 +289,9 @@ def _public_key_message(origin: str = "this") -> str:
     )
 
 
-def _wrong_algorithm_message(key: PrivateKeyTypes | PublicKeyTypes, origin: str = "the key") -> str:
+def _wrong_algorithm_message(key: object, origin: str = "the key") -> str:
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, x448, x25519
+
     names = {
         ec.EllipticCurvePrivateKey: "an EC",
         dsa.DSAPrivateKey: "a DSA",

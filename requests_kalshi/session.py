@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
-from requests.utils import default_user_agent, rewind_body
+from requests.sessions import merge_setting
+from requests.utils import default_user_agent, get_environ_proxies, rewind_body
 
 from ._version import __version__
 from .api_errors import parse_error_body, raise_for_kalshi
@@ -35,7 +37,19 @@ DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 30.0)
 """(connect, read) seconds used when a request gives no ``timeout``."""
 
 Timeout = float | tuple[float | None, float | None] | None
-_UNSET: Any = object()
+
+if TYPE_CHECKING:
+    from requests.sessions import _Settings
+
+# The variables that decide whether and how an http(s) request is proxied: urllib reads
+# every "<scheme>_proxy", but requests only looks up the request's scheme and "all"; under
+# CGI (REQUEST_METHOD set) urllib ignores HTTP_PROXY.
+_PROXY_VARIABLES = (
+    "http_proxy", "https_proxy", "all_proxy", "no_proxy",
+    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUEST_METHOD",
+)  # fmt: skip
+# macOS and Windows also take proxies from system settings that no variable reveals.
+_CACHE_PROXIES = sys.platform not in ("darwin", "win32")
 
 
 class RateLimiterLike(Protocol):
@@ -120,6 +134,7 @@ class KalshiSession(requests.Session):
         self.correct_clock = bool(correct_clock)
         self._sleep = sleep
         self._jitter = jitter
+        self._environ_proxies: dict[tuple[str | None, ...], dict[str, str]] = {}
         self.headers["User-Agent"] = f"requests-kalshi/{__version__} {default_user_agent()}"
 
     def url_for(self, url: str) -> str:
@@ -204,6 +219,45 @@ class KalshiSession(requests.Session):
             self._sleep(delay)
             retries += 1
             attempt = self._fresh_attempt(request, signer)
+
+    def merge_environment_settings(
+        self,
+        url: Any,
+        proxies: Any,
+        stream: Any,
+        verify: Any,
+        cert: Any,
+    ) -> _Settings:
+        """Look environment proxies up once per origin and proxy settings, not per request.
+
+        Otherwise as :meth:`requests.Session.merge_environment_settings`. ``requests`` scans
+        every environment variable twice per request to find proxies (about 0.15 ms with a
+        few dozen variables); the answer only changes when a proxy variable does, and those
+        are part of the cache key.
+        """
+        if not self.trust_env or not _CACHE_PROXIES:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        environ = os.environ
+        no_proxy = proxies.get("no_proxy") if proxies is not None else None
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, no_proxy, *map(environ.get, _PROXY_VARIABLES))
+        env_proxies = self._environ_proxies.get(key)
+        if env_proxies is None:
+            env_proxies = get_environ_proxies(url, no_proxy=no_proxy)
+            if len(self._environ_proxies) >= 64:
+                self._environ_proxies.clear()
+            self._environ_proxies[key] = env_proxies
+        if proxies is not None:
+            for name, value in env_proxies.items():
+                proxies.setdefault(name, value)
+        if verify is True or verify is None:
+            verify = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or verify
+        return {
+            "proxies": merge_setting(proxies, self.proxies),  # type: ignore[no-untyped-call]
+            "stream": merge_setting(stream, self.stream),  # type: ignore[no-untyped-call]
+            "verify": merge_setting(verify, self.verify),  # type: ignore[no-untyped-call]
+            "cert": merge_setting(cert, self.cert),  # type: ignore[no-untyped-call]
+        }
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
         """Sign a redirect's next hop anew for its own method and path, or strip the signature.

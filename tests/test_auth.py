@@ -422,3 +422,8 @@ def test_any_path_and_query_signs_the_wire_path(
 @pytest.fixture(scope="module")
 def ed_key_for_props() -> ed25519.Ed25519PrivateKey:
     return ed25519.Ed25519PrivateKey.generate()
+
+
+def test_key_id_must_be_ascii(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    with pytest.raises(ConfigurationError, match="not ASCII"):
+        KalshiAuth("a952bafb-…", ed_key)

@@ -142,3 +142,37 @@ def test_unknown_environment_and_bad_url() -> None:
         session("staging", environ={})
     with pytest.raises(UnknownEnvironmentError, match="must start with https://"):
         session("ftp://127.0.0.1/trade-api/v2", environ={})
+
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {},
+        {"HTTPS_PROXY": "http://proxy.example:3128"},
+        {"https_proxy": "http://proxy.example:3128", "no_proxy": "kalshi.com"},
+        {"ALL_PROXY": "socks5://proxy.example:1080", "NO_PROXY": "*"},
+        {"HTTP_PROXY": "http://p:1", "REQUESTS_CA_BUNDLE": "/etc/ca.pem"},
+    ],
+)
+@pytest.mark.parametrize("given", [{}, {"https": "http://mine:1"}, {"no_proxy": "kalshi.com"}])
+def test_environment_settings_match_requests(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], given: dict[str, str]
+) -> None:
+    """The per-origin cache of environment proxies answers exactly what requests would."""
+    for name in (*PROXY_VARIABLES, "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    ours = KalshiSession("production")
+    url = PRODUCTION.rest_url + "/markets"
+    ours.merge_environment_settings(url, dict(given), None, None, None)  # fill the cache
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    for trust_env in (True, False):
+        ours.trust_env = trust_env
+        theirs = requests.Session()
+        theirs.trust_env = trust_env
+        expected = theirs.merge_environment_settings(url, dict(given), None, None, None)
+        assert ours.merge_environment_settings(url, dict(given), None, None, None) == expected
