@@ -96,7 +96,8 @@ def resolve_environment(env: str | Environment) -> Environment:
     Names are ``"demo"`` and ``"production"`` (or ``"prod"``), in any case.
 
     A base URL such as ``http://127.0.0.1:8080/trade-api/v2`` gives a ``"custom"``
-    environment; a URL with no path gets ``/trade-api/v2`` appended.
+    environment; a URL with no path gets ``/trade-api/v2`` appended. The recommended base URL
+    of demo or production gives :data:`DEMO` or :data:`PRODUCTION` itself.
 
     :raises UnknownEnvironmentError: an unknown name, or a URL that is not http(s).
     """
@@ -130,7 +131,10 @@ def _custom_environment(url: str) -> Environment:
     if parts.query or parts.fragment:
         raise UnknownEnvironmentError(f"base URL {url!r} must not have a query string or fragment.")
     path = parts.path.rstrip("/") or API_PATH
-    rest_url = f"{parts.scheme.lower()}://{parts.netloc}{path}"
+    rest_url = f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
+    for known in (DEMO, PRODUCTION):
+        if rest_url == known.rest_url:  # its WebSocket host differs from the REST host
+            return known
     ws_scheme = "wss" if parts.scheme.lower() == "https" else "ws"
     ws_path = path[: -len(API_PATH)] + WS_PATH if path.endswith(API_PATH) else path + "/ws"
     return Environment(

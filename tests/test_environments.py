@@ -122,3 +122,21 @@ def test_bad_environments(env: object, message: str) -> None:
 )
 def test_loopback(host: str, loopback: bool) -> None:
     assert is_loopback_host(host) is loopback
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://external-api.kalshi.com", PRODUCTION),
+        ("https://External-API.kalshi.com/trade-api/v2/", PRODUCTION),
+        ("https://external-api.demo.kalshi.co/trade-api/v2", DEMO),
+    ],
+)
+def test_recommended_base_urls_are_the_known_environments(url: str, expected: Environment) -> None:
+    assert resolve_environment(url) is expected
+
+
+def test_legacy_base_url_stays_as_given() -> None:
+    env = resolve_environment("https://api.elections.kalshi.com/trade-api/v2")
+    assert env.name == "custom"
+    assert env.rest_url == "https://api.elections.kalshi.com/trade-api/v2"
