@@ -19,7 +19,7 @@ from .signing import SIGNED_HEADERS
 if TYPE_CHECKING:
     from .auth import KalshiAuth
 
-__all__ = ["redirect_method", "redirect_target", "strip_signature"]
+__all__ = ["prepare_next_hop", "redirect_method", "redirect_target", "strip_signature"]
 
 
 def redirect_target(response: requests.Response) -> str | None:

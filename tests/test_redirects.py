@@ -134,3 +134,37 @@ def test_unsigned_redirect_is_left_alone(ed_key: ed25519.Ed25519PrivateKey) -> N
         assert s.get("/a").ok
     assert all(no_kalshi_headers(r) for r in server.received)
     assert signature_of(server.received[1], ed_key.public_key(), KEY_ID) is None
+
+
+def response_to(url: str, status: int, location: str | None) -> requests.Response:
+    r = requests.Response()
+    r.status_code = status
+    r.url = url
+    if location is not None:
+        r.headers["Location"] = location
+    return r
+
+
+@pytest.mark.parametrize(
+    ("status", "location", "target"),
+    [
+        (302, "/trade-api/v2/b", "https://external-api.kalshi.com/trade-api/v2/b"),
+        (301, "//demo-api.kalshi.co/x", "https://demo-api.kalshi.co/x"),
+        (307, "https://evil.test/a b", "https://evil.test/a%20b"),
+        (200, "/ignored", None),
+        (302, None, None),
+    ],
+)
+def test_redirect_target(status: int, location: str | None, target: str | None) -> None:
+    from requests_kalshi.redirects import redirect_target
+
+    r = response_to("https://external-api.kalshi.com/trade-api/v2/a", status, location)
+    assert redirect_target(r) == target
+
+
+def test_next_hop_without_a_request_is_left_alone(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    from requests_kalshi.redirects import prepare_next_hop
+
+    r = response_to("https://external-api.kalshi.com/trade-api/v2/a", 302, "/trade-api/v2/b")
+    prepare_next_hop(KalshiAuth(KEY_ID, ed_key), r)  # no request to fix: nothing happens
+    assert r.request is None
