@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import socket
 import threading
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 from requests_kalshi.errors import ConfigurationError, KalshiError
 from requests_kalshi.session import KalshiSession, session
@@ -19,6 +21,7 @@ from .faults import RateLimit
 from .market import Market
 from .simulator import SimulatedExchange
 from .state import DEFAULT_BALANCE
+from .wsframes import CLOSE, PING, PONG, TEXT, accept_key, encode_frame, read_frame
 
 __all__ = ["ExchangeNotRunningError", "LocalExchange"]
 
@@ -88,6 +91,14 @@ class LocalExchange(SimulatedExchange):
                 "ex.start() first."
             )
         return f"http://127.0.0.1:{self._server.server_address[1]}/trade-api/v2"
+
+    @property
+    def ws_url(self) -> str:
+        """The WebSocket URL, ``ws://127.0.0.1:PORT/trade-api/ws/v2``; handshakes are checked.
+
+        :raises ExchangeNotRunningError: the exchange is not running.
+        """
+        return f"ws://127.0.0.1:{self.port}{WS_PATH}"
 
     @property
     def port(self) -> int:
@@ -191,6 +202,12 @@ class _Server(ThreadingHTTPServer):
         log.debug("local exchange: connection from %s failed", client_address, exc_info=True)
 
 
+WS_PATH = "/trade-api/ws/v2"
+_NO_CHANNELS = json.dumps(
+    {"type": "error", "msg": {"code": 0, "msg": "the local exchange has no WebSocket channels"}}
+).encode()
+
+
 def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -198,6 +215,9 @@ def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
         server_version = "requests-kalshi-local-exchange"
 
         def _handle(self) -> None:
+            if self.headers.get("Upgrade", "").lower() == "websocket" and self.command == "GET":
+                self._websocket()
+                return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length > 0 else b""
             outcome = exchange.handle(self.command, self.path, dict(self.headers.items()), body)
@@ -214,6 +234,38 @@ def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(outcome.body)
+
+        def _websocket(self) -> None:
+            """A signed handshake to /trade-api/ws/v2 upgrades; the exchange has no channels."""
+            self.close_connection = True
+            if urlsplit(self.path).path != WS_PATH:
+                outcome = exchange.handle("GET", self.path, dict(self.headers.items()))
+            else:
+                outcome = exchange.websocket_handshake(self.path, dict(self.headers.items()))
+            if outcome.status != 101:
+                self.send_response_only(outcome.status)
+                for name, value in outcome.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(outcome.body)))
+                self.end_headers()
+                self.wfile.write(outcome.body)
+                return
+            self.send_response_only(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            key = self.headers.get("Sec-WebSocket-Key", "")
+            self.send_header("Sec-WebSocket-Accept", accept_key(key))
+            self.end_headers()
+            self.wfile.flush()
+            while (frame := read_frame(self.rfile)) is not None:
+                opcode, payload = frame
+                if opcode == CLOSE:
+                    self.wfile.write(encode_frame(CLOSE, payload[:2]))
+                    return
+                if opcode == PING:
+                    self.wfile.write(encode_frame(PONG, payload))
+                elif opcode == TEXT:
+                    self.wfile.write(encode_frame(TEXT, _NO_CHANNELS))
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
 

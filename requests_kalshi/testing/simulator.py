@@ -333,6 +333,36 @@ class SimulatedExchange:
             self._requests.append(record)
         return outcome
 
+    def websocket_handshake(self, target: str, headers: Mapping[str, str]) -> Outcome:
+        """Answer a WebSocket handshake to ``/trade-api/ws/v2`` as Kalshi does.
+
+        The handshake is signed like a REST request, over ``GET /trade-api/ws/v2``.
+
+        :returns: status 101 when the signature headers are good (the transport then
+            upgrades the connection), else 401 with Kalshi's error body.
+        """
+        path = urlsplit(target).path
+        check = self._check(headers, "GET", path, public=False)
+        outcome = Outcome(status=101 if check.ok else 401)
+        if not check.ok:
+            outcome.body = json.dumps(check.error_body()).encode()
+            outcome.headers = {
+                "Content-Type": "application/json",
+                "Date": formatdate(self.now(), usegmt=True),
+            }
+        record = RecordedRequest(
+            method="GET",
+            path=path,
+            query={},
+            headers=dict(headers),
+            body=b"",
+            auth=check.reason,
+            status=outcome.status,
+        )
+        with self._record_lock:
+            self._requests.append(record)
+        return outcome
+
     def _check(
         self, headers: Mapping[str, str], method: str, path: str, *, public: bool
     ) -> AuthVerdict:
