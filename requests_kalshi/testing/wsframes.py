@@ -14,6 +14,7 @@ TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
 class _Readable(Protocol):
     def read(self, size: int, /) -> bytes: ...
 
+
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
