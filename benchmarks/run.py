@@ -29,7 +29,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # measure the working tree, not an installed copy
@@ -39,10 +38,8 @@ import requests  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa  # noqa: E402
 from requests.adapters import BaseAdapter  # noqa: E402
-from requests.sessions import merge_setting  # noqa: E402
-from requests.utils import get_environ_proxies  # noqa: E402
 
-from requests_kalshi import DEMO, KalshiAuth, KalshiSession, session  # noqa: E402
+from requests_kalshi import DEMO, KalshiAuth, session  # noqa: E402
 
 KEY_ID = "a952bafb-1234-4d2b-9c3e-5f6a7b8c9d0e"
 PATH = "/trade-api/v2/portfolio/orders"
@@ -340,65 +337,6 @@ def _end_to_end(key: rsa.RSAPrivateKey, base: str, scale: Scale) -> list[Row]:
     ]
 
 
-_PROXY_VARIABLES = (
-    *(f"{name}_proxy" for name in ("http", "https", "all", "no")),
-    *(f"{name}_PROXY" for name in ("HTTP", "HTTPS", "ALL", "NO")),
-    "REQUEST_METHOD",
-)
-
-
-class ProposedSession(KalshiSession):
-    """KalshiSession with the change proposed in benchmarks/README.md: environment proxies
-    looked up once per (URL origin, proxy variables) instead of on every request."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._environ_proxies: dict[tuple[Any, ...], dict[str, str]] = {}
-
-    def merge_environment_settings(
-        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> dict[str, Any]:
-        if not self.trust_env or sys.platform in ("darwin", "win32"):
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        no_proxy = proxies.get("no_proxy") if proxies is not None else None
-        parts = urlsplit(url)
-        environ = os.environ
-        key = (parts.scheme, parts.netloc, no_proxy, *map(environ.get, _PROXY_VARIABLES))
-        env_proxies = self._environ_proxies.get(key)
-        if env_proxies is None:
-            env_proxies = get_environ_proxies(url, no_proxy=no_proxy)
-            if len(self._environ_proxies) >= 64:
-                self._environ_proxies.clear()
-            self._environ_proxies[key] = env_proxies
-        if proxies is not None:
-            for name, value in env_proxies.items():
-                proxies.setdefault(name, value)
-        if verify is True or verify is None:
-            verify = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or verify
-        return {
-            "proxies": merge_setting(proxies, self.proxies),
-            "stream": merge_setting(stream, self.stream),
-            "verify": merge_setting(verify, self.verify),
-            "cert": merge_setting(cert, self.cert),
-        }
-
-
-def _check_proposal(proposed: ProposedSession, url: str) -> None:
-    """The proposed cache must still follow proxy variables, including changes to them."""
-    saved = {name: os.environ.pop(name) for name in _PROXY_VARIABLES if name in os.environ}
-    try:
-        assert proposed.merge_environment_settings(url, {}, None, None, None)["proxies"] == {}
-        os.environ["HTTPS_PROXY"] = "http://proxy.example:3128"
-        got = proposed.merge_environment_settings(url, {}, None, None, None)["proxies"]
-        assert got == {"https": "http://proxy.example:3128"}, got
-        os.environ["NO_PROXY"] = "example.com"
-        assert proposed.merge_environment_settings(url, {}, None, None, None)["proxies"] == {}
-    finally:
-        for name in ("HTTPS_PROXY", "NO_PROXY"):
-            os.environ.pop(name, None)
-        os.environ.update(saved)
-
-
 def _client_pipeline(key: rsa.RSAPrivateKey, scale: Scale) -> list[Row]:
     """Per-request client cost without network or signing: what requests and we add."""
     free = KalshiAuth(KEY_ID, key)
@@ -416,13 +354,10 @@ def _client_pipeline(key: rsa.RSAPrivateKey, scale: Scale) -> list[Row]:
     no_env.auth = free
     no_env.trust_env = False
     kalshi = mounted(session(base, auth=free))
-    proposed = mounted(ProposedSession(base, auth=free))
-    _check_proposal(proposed, "https://api.example.com/trade-api/v2/markets")
     clients = {
         "requests.Session + KalshiAuth": lambda: signed.get(url),
         "  the same, trust_env=False": lambda: no_env.get(url),
         "KalshiSession": lambda: kalshi.get("/portfolio/balance"),
-        "KalshiSession, proposed change": lambda: proposed.get("/portfolio/balance"),
         "merge_environment_settings alone": lambda: signed.merge_environment_settings(
             url, {}, None, None, None
         ),
@@ -444,12 +379,6 @@ def _client_pipeline(key: rsa.RSAPrivateKey, scale: Scale) -> list[Row]:
         Row(
             "3. KalshiSession ÷ requests.Session, client µs",
             median_ratio(times["KalshiSession"], signed_times),
-            "info",
-            None,
-        ),
-        Row(
-            "3. the same, with the proposed proxy cache",
-            median_ratio(times["KalshiSession, proposed change"], signed_times),
             "info",
             None,
         ),
