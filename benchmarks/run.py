@@ -334,6 +334,7 @@ def _end_to_end(key: rsa.RSAPrivateKey, base: str, scale: Scale) -> list[Row]:
             None,
         ),
         *_client_pipeline(key, scale),
+        *_requests_costs(scale),
     ]
 
 
@@ -382,14 +383,103 @@ def _client_pipeline(key: rsa.RSAPrivateKey, scale: Scale) -> list[Row]:
             "info",
             None,
         ),
+    ]
+
+
+def _requests_costs(scale: Scale) -> list[Row]:
+    """What ``requests`` itself spends per request in a session, piece by piece (µs)."""
+    import email.message
+    from http.cookiejar import CookieJar
+
+    from requests._types import SupportsItems
+    from requests.cookies import (
+        RequestsCookieJar,
+        cookiejar_from_dict,
+        extract_cookies_to_jar,
+        get_cookie_header,
+        merge_cookies,
+    )
+    from requests.hooks import dispatch_hook
+    from requests.sessions import merge_hooks
+    from requests.utils import get_environ_proxies, get_netrc_auth
+
+    url = "https://external-api.demo.kalshi.co/trade-api/v2/portfolio/balance"
+    s = requests.Session()
+    prepared = s.prepare_request(requests.Request("GET", url))
+    headers = email.message.Message()  # what http.client hands urllib3: a parsed header block
+    for name, value in (("Content-Type", "application/json"), ("Content-Length", "2")):
+        headers[name] = value
+    raw = type("Raw", (), {"_original_response": type("R", (), {"msg": headers})()})()
+    response = requests.Response()
+
+    def cookies() -> None:  # prepare_request, prepare_cookies, and both extractions in send
+        jar = merge_cookies(merge_cookies(RequestsCookieJar(), s.cookies), cookiejar_from_dict({}))
+        get_cookie_header(jar, prepared)
+        extract_cookies_to_jar(CookieJar(), prepared, raw)
+        extract_cookies_to_jar(s.cookies, prepared, raw)
+
+    def hooks() -> None:
+        dispatch_hook("response", merge_hooks({}, s.hooks), response)
+
+    first, cookie = (
+        "merge_environment_settings (trust_env)",
+        "cookies (merge, header, 2 extractions)",
+    )
+    protocol = "isinstance(x, SupportsItems), once"
+    pieces: dict[str, Callable[[], object]] = {
+        first: lambda: s.merge_environment_settings(url, {}, None, None, None),
+        "  of which get_environ_proxies, once": lambda: get_environ_proxies(url),
+        "get_netrc_auth (only with no auth)": lambda: get_netrc_auth(url),
+        cookie: cookies,
+        "hooks (merge, dispatch)": hooks,
+        protocol: lambda: isinstance({}, SupportsItems),
+        "prepare_request, whole": lambda: s.prepare_request(requests.Request("GET", url)),
+    }
+    n = max(scale.stub_batch // 10, 20)
+    times: dict[str, list[float]] = {name: [] for name in pieces}
+    for i in range(max(scale.rounds // 4, 3)):
+        for name in pieces if i % 2 == 0 else reversed(pieces):
+            times[name].append(timed(pieces[name], n)())
+    med = {name: statistics.median(values) * 1e6 for name, values in times.items()}
+    log("  what requests spends per request in a session (µs, no network):")
+    for name, value in med.items():
+        log(f"    {name:40} {value:6.1f}")
+    checks = _protocol_checks_per_request(s, url)
+    log(f"    runtime Protocol isinstance checks per GET: {checks}")
+    return [
+        Row("3. requests per request: proxy look-ups (trust_env)", med[first], "info", None, "µs"),
+        Row("3. requests per request: cookie handling", med[cookie], "info", None, "µs"),
         Row(
-            "3. environment look-ups per request (trust_env)",
-            med["merge_environment_settings alone"],
+            f"3. requests per request: {checks} Protocol isinstance checks",
+            checks * med[protocol],
             "info",
             None,
             "µs",
         ),
     ]
+
+
+def _protocol_checks_per_request(s: requests.Session, url: str) -> int:
+    """How many ``isinstance`` checks against a runtime ``typing.Protocol`` one GET makes
+    (requests >= 2.33 checks ``SupportsItems``/``SupportsRead`` while merging settings)."""
+    import typing
+
+    meta: Any = type(typing.SupportsInt)
+    original = meta.__instancecheck__
+    count = 0
+
+    def counting(cls: type, instance: object) -> bool:
+        nonlocal count
+        count += 1
+        return bool(original(cls, instance))
+
+    s.mount("https://", _CannedAdapter())
+    meta.__instancecheck__ = counting
+    try:
+        s.get(url)
+    finally:
+        meta.__instancecheck__ = original
+    return count
 
 
 # -- 4. Ed25519 vs RSA-2048 ----------------------------------------------------------------
