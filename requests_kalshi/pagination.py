@@ -40,7 +40,8 @@ def paginate(
         ``params`` sets ``limit``).
     :param max_pages: stop after this many pages.
     :raises KalshiAPIError: a page answered with an error status.
-    :raises KalshiError: the body has no list field, or ``key`` is not in it.
+    :raises KalshiError: the body has no list field, ``key`` is not in it, or the server
+        answers the same cursor it was sent (which would loop forever).
     :raises ConfigurationError: a bad ``limit`` or ``max_pages``.
     """
     for name, value in (("limit", limit), ("max_pages", max_pages)):
@@ -66,9 +67,14 @@ def paginate(
             yielded += 1
             if limit is not None and yielded >= limit:
                 return
-        cursor = body.get("cursor") if isinstance(body, dict) else None
+        sent, cursor = cursor, body.get("cursor")
         if not cursor or (max_pages is not None and pages >= max_pages):
             return
+        if cursor == sent:
+            raise KalshiError(
+                f"{path} answered the cursor it was sent ({cursor!r}); stopping instead of "
+                "asking for the same page forever."
+            )
 
 
 def _items(body: Any, key: str | None, path: str) -> list[Any]:

@@ -6,6 +6,7 @@ import logging
 import os
 import random
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,7 +20,7 @@ from requests.utils import default_user_agent, get_environ_proxies, rewind_body
 from ._version import __version__
 from .api_errors import parse_error_body, raise_for_kalshi
 from .auth import ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT, KalshiAuth, signer_of
-from .clock import clock_offset
+from .clock import clock_offset, server_time
 from .environments import Environment, resolve_environment
 from .errors import ConfigurationError
 from .keys import KeySource
@@ -50,6 +51,8 @@ _PROXY_VARIABLES = (
 )  # fmt: skip
 # macOS and Windows also take proxies from system settings that no variable reveals.
 _CACHE_PROXIES = sys.platform not in ("darwin", "win32")
+# One clock correction at a time, so that threads refused together do not add up their fixes.
+_CLOCK_LOCK = threading.Lock()
 
 
 class RateLimiterLike(Protocol):
@@ -78,14 +81,20 @@ class KalshiSession(requests.Session):
         public endpoints only.
     :param retry: the retry policy; ``RetryPolicy(total=0)`` disables retries.
     :param timeout: the default timeout; ``None`` waits forever (not recommended).
-    :param rate_limiter: paces requests before each attempt (see :class:`RateLimiter`).
+    :param rate_limit: paces requests before each attempt: ``None`` (no pacing), a tier
+        name (``"basic"``, ``"advanced"``, …), ``"auto"`` (reads ``/account/limits`` through
+        this session), a mapping of :class:`RateLimiter` arguments, a :class:`RateLimiter`,
+        or any object with an ``acquire(method, path)`` method.
     :param raise_errors: raise the typed :class:`KalshiAPIError` for every error response
         (after retries), instead of returning it.
     :param correct_clock: on a 401 ``header_timestamp_expired``, correct the auth's
         ``clock_offset`` from the response's ``Date`` and retry once.
     :param sleep: waits between retries; :func:`time.sleep` by default (for tests).
     :param jitter: returns a random number in ``[0, 1)`` for backoff jitter (for tests).
+    :param monotonic: the clock the retry budget is measured on; :func:`time.monotonic` by
+        default (for tests, together with ``sleep``).
     :raises UnknownEnvironmentError: ``environment`` is not usable.
+    :raises ConfigurationError: a bad option.
     """
 
     environment: Environment
@@ -110,11 +119,12 @@ class KalshiSession(requests.Session):
         auth: AuthBase | None = None,
         retry: RetryPolicy | None = None,
         timeout: Timeout = DEFAULT_TIMEOUT,
-        rate_limiter: RateLimiterLike | None = None,
+        rate_limit: Any = None,
         raise_errors: bool = False,
         correct_clock: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.environment = resolve_environment(environment)
@@ -127,15 +137,19 @@ class KalshiSession(requests.Session):
         if not isinstance(self.retry, RetryPolicy):
             raise ConfigurationError("retry must be a RetryPolicy.")
         self.timeout = _checked_timeout(timeout)
-        if rate_limiter is not None and not callable(getattr(rate_limiter, "acquire", None)):
-            raise ConfigurationError("rate_limiter must have an acquire(method, path) method.")
-        self.rate_limiter = rate_limiter
         self.raise_errors = bool(raise_errors)
         self.correct_clock = bool(correct_clock)
+        for name, function in (("sleep", sleep), ("jitter", jitter), ("monotonic", monotonic)):
+            if not callable(function):
+                raise ConfigurationError(f"{name} must be a function.")
         self._sleep = sleep
         self._jitter = jitter
+        self._monotonic = monotonic
         self._environ_proxies: dict[tuple[str | None, ...], dict[str, str]] = {}
         self.headers["User-Agent"] = f"requests-kalshi/{__version__} {default_user_agent()}"
+        self.rate_limiter = None
+        # Last: "auto" asks Kalshi through this very session.
+        self.rate_limiter = _rate_limiter(rate_limit, self)
 
     def url_for(self, url: str) -> str:
         """The absolute URL a request to ``url`` goes to.
@@ -171,18 +185,24 @@ class KalshiSession(requests.Session):
             url = url.decode("utf-8")
         if isinstance(method, bytes):
             method = method.decode("ascii")
-        if len(args) < 8:  # timeout is the ninth positional parameter of Session.request
+        if len(args) < 7:  # timeout is the 7th positional parameter after method and url
             kwargs.setdefault("timeout", self.timeout)
         return super().request(method, self.url_for(url), *args, **kwargs)
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        """Send a prepared request with this session's retries, pacing and error policy."""
+        """Send a prepared request with this session's retries, pacing and error policy.
+
+        Each attempt waits for the rate limiter and is signed anew (a copy of ``request``
+        goes through the auth again). A redirect's next hop is sent through here too, so it
+        is paced and retried for its own method; a request whose redirect chain failed or
+        ended in an error is not repeated from the start.
+        """
         kwargs.setdefault("timeout", self.timeout)
         method = (request.method or "GET").upper()
         path = urlsplit(request.url or "").path or "/"
         signer = signer_of(request)
         replayable = _replayable(request)
-        started = time.monotonic()
+        started = self._monotonic()
         retries = 0
         clock_corrected = False
         attempt = request
@@ -192,6 +212,9 @@ class KalshiSession(requests.Session):
             try:
                 response = super().send(attempt, **kwargs)
             except requests.RequestException as error:
+                failed = getattr(error, "request", None)
+                if failed is not None and failed is not attempt:
+                    raise  # a later redirect hop failed; it had its own retries
                 delay = self._retry_delay(retries, started, replayable)
                 if delay is None or not self.retry.retries_error(method, error):
                     raise
@@ -200,12 +223,19 @@ class KalshiSession(requests.Session):
                     method, path, type(error).__name__, retries + 1, delay,
                 )  # fmt: skip
             else:
-                if not clock_corrected and self._corrects_clock(response, signer):
+                # After redirects, the response is the last hop's, which had its own retries.
+                first_hop = not response.history
+                if (
+                    first_hop
+                    and not clock_corrected
+                    and replayable
+                    and self._corrects_clock(response, signer)
+                ):
                     clock_corrected = True
                     attempt = self._fresh_attempt(request, signer)
                     continue
                 delay = None
-                if self.retry.retries_response(method, response.status_code):
+                if first_hop and self.retry.retries_response(method, response.status_code):
                     delay = self._retry_delay(retries, started, replayable, response)
                 if delay is None:
                     if self.raise_errors:
@@ -332,7 +362,7 @@ class KalshiSession(requests.Session):
         delay = self.retry.retry_after(response) if response is not None else None
         if delay is None:
             delay = self.retry.backoff(retries, self._jitter())
-        if time.monotonic() - started + delay > self.retry.budget:
+        if self._monotonic() - started + delay > self.retry.budget:
             return None
         return delay
 
@@ -341,10 +371,15 @@ class KalshiSession(requests.Session):
             return False
         if "header_timestamp_expired" not in parse_error_body(response)[::2]:
             return False
-        measured = clock_offset(response)
-        if measured is None:
+        measured = clock_offset(response)  # how far off this request's timestamp was
+        server = server_time(response)
+        if measured is None or server is None:
             return False
-        signer.clock_offset += measured
+        with _CLOCK_LOCK:
+            # Correct the clock as it is now, not as it was when this request was signed:
+            # threads refused at the same time then all arrive at the same offset.
+            drift = server + 0.5 - signer.timestamp_ms() / 1000
+            signer.clock_offset += drift
         log.warning(
             "Kalshi refused the timestamp: the local clock is off by %+.1f s; "
             "clock offset is now %+.1f s, retrying once",
@@ -372,6 +407,15 @@ def _replayable(request: requests.PreparedRequest) -> bool:
     if body is None or isinstance(body, (bytes, str)):
         return True
     return hasattr(body, "seek") and isinstance(getattr(request, "_body_position", None), int)
+
+
+def _rate_limiter(spec: Any, session: KalshiSession) -> RateLimiterLike | None:
+    if not isinstance(spec, (str, Mapping)) and callable(getattr(spec, "acquire", None)):
+        limiter: RateLimiterLike = spec
+        return limiter
+    from .ratelimit import resolve_rate_limit
+
+    return resolve_rate_limit(spec, session)
 
 
 def _checked_timeout(timeout: Timeout) -> Timeout:
@@ -440,6 +484,12 @@ def session(
     environment = resolve_environment(env)
     if auth is not None and (key_id is not None or private_key is not None):
         raise ConfigurationError("pass either auth= or key_id= and private_key=, not both.")
+    allowed_hosts = tuple(allowed_hosts)
+    if auth is not None and (password is not None or allowed_hosts):
+        raise ConfigurationError(
+            "password= and allowed_hosts= build a KalshiAuth; with auth= given, pass them to "
+            "KalshiAuth(...) instead."
+        )
     if auth is None and (key_id is not None or private_key is not None):
         if key_id is None or private_key is None:
             missing = "key_id" if key_id is None else "private_key"
@@ -451,18 +501,21 @@ def session(
         variables.get(name) for name in (ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT)
     ):
         auth = KalshiAuth.from_env(variables, allowed_hosts=allowed_hosts)
+    elif auth is None and allowed_hosts:
+        raise ConfigurationError(
+            "allowed_hosts= was given without credentials: pass key_id= and private_key= "
+            "(or set KALSHI_API_KEY_ID and a key variable)."
+        )
     if retry is None:
         retry = RetryPolicy(total=retries, backoff_factor=backoff_factor)
-    result = KalshiSession(
+    elif (retries, backoff_factor) != (3, 0.5):
+        raise ConfigurationError("pass either retry= or retries=/backoff_factor=, not both.")
+    return KalshiSession(
         environment,
         auth=auth,
         retry=retry,
         timeout=timeout,
+        rate_limit=rate_limit,
         raise_errors=raise_errors,
         correct_clock=correct_clock,
     )
-    if rate_limit is not None and rate_limit is not False:
-        from .ratelimit import resolve_rate_limit
-
-        result.rate_limiter = resolve_rate_limit(rate_limit, result)
-    return result

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 @dataclass
@@ -43,10 +45,13 @@ class LoopbackServer:
     respond: Responder = field(default=lambda r: json_reply(200, {"ok": True}))
     received: list[Received] = field(default_factory=list)
     url: str = ""
+    port: int = 0  # 0: any free port
+    connections: int = 0  # TCP connections accepted, whether or not a request followed
 
     @contextmanager
     def running(self) -> Iterator[LoopbackServer]:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server = _CountingServer(("127.0.0.1", self.port), _handler_for(self))
+        server.owner = self
         server.daemon_threads = True
         thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
         thread.start()
@@ -57,6 +62,20 @@ class LoopbackServer:
             server.shutdown()
             server.server_close()
             thread.join()
+
+
+class _CountingServer(ThreadingHTTPServer):
+    owner: LoopbackServer
+    allow_reuse_address = True
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        self.owner.connections += 1  # runs on the single accepting thread
+        return True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the client hung up first, as timeout tests make it do
+        super().handle_error(request, client_address)
 
 
 def _handler_for(owner: LoopbackServer) -> type[BaseHTTPRequestHandler]:

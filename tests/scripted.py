@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -37,7 +37,7 @@ class ScriptedServer:
 
     public_key: PublicKey
     key_id: str
-    script: list[Step] = field(default_factory=list)
+    script: Sequence[Step] = field(default_factory=list)
     server: LoopbackServer = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 

@@ -123,6 +123,9 @@ def test_direct_request_to_a_foreign_host_is_refused_before_sending(
         plain.auth = KalshiAuth(KEY_ID, ed_key)
         with pytest.raises(UntrustedHostError):
             plain.get(f"http://{foreign_host}:{port}/x", timeout=5)
+        with pytest.raises(UntrustedHostError):
+            s.post(f"http://{foreign_host}:{port}/trade-api/v2/portfolio/orders", json={})
+    assert other.connections == 0  # not even a connection was opened
     assert other.received == []
 
 
@@ -168,3 +171,44 @@ def test_next_hop_without_a_request_is_left_alone(ed_key: ed25519.Ed25519Private
     r = response_to("https://external-api.kalshi.com/trade-api/v2/a", 302, "/trade-api/v2/b")
     prepare_next_hop(KalshiAuth(KEY_ID, ed_key), r)  # no request to fix: nothing happens
     assert r.request is None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_a_post_whose_redirect_hop_fails_is_not_sent_again(
+    ed_key: ed25519.Ed25519PrivateKey,
+) -> None:
+    """The POST was answered (303), so a failure on the next hop must not repeat the POST.
+
+    The hop itself (a GET) is retried, as a GET may be.
+    """
+    dead = f"http://127.0.0.1:{free_port()}/trade-api/v2/portfolio/orders/o1"
+    sleeps: list[float] = []
+    with ScriptedServer(ed_key.public_key(), KEY_ID, [redirect(303, dead)]).running() as server:
+        s = KalshiSession(server.url, auth=KalshiAuth(KEY_ID, ed_key), sleep=sleeps.append)
+        with pytest.raises(requests.ConnectionError):
+            s.post("/portfolio/orders", json={"client_order_id": "c1"})
+    assert [r.method for r in server.received] == ["POST"]
+    assert len(sleeps) == 3  # the GET hop's own retries
+
+
+def test_a_redirect_chain_is_not_repeated_from_the_start(
+    ed_key: ed25519.Ed25519PrivateKey,
+) -> None:
+    """The last hop retries itself; the first hop is not asked again on top of that."""
+    failing = json_reply(503, {"error": {"code": "unavailable", "message": "down"}})
+    script = [redirect(302, "/trade-api/v2/b")] + [failing] * 20
+    sleeps: list[float] = []
+    with ScriptedServer(ed_key.public_key(), KEY_ID, script).running() as server:
+        s = KalshiSession(server.url, auth=KalshiAuth(KEY_ID, ed_key), sleep=sleeps.append)
+        r = s.get("/a")
+        assert r.status_code == 503
+        assert [h.status_code for h in r.history] == [302]
+    assert [x.path for x in server.received] == ["/trade-api/v2/a"] + ["/trade-api/v2/b"] * 4
+    assert None not in server.timestamps()  # each retry of the hop signed for its own path
+    assert len(sleeps) == 3

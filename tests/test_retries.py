@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import socket
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 import requests
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from requests_kalshi import (
     ConfigurationError,
@@ -45,10 +48,9 @@ def test_get_429_429_200_is_three_attempts_each_freshly_signed(
         r = make_session(server.url, auth, sleeps).get("/portfolio/balance")
         assert r.status_code == 200
         stamps = server.timestamps()
-    assert len(stamps) == 3
-    assert None not in stamps
-    assert stamps == sorted(stamps)
-    assert len(set(stamps)) == 3  # a new timestamp (and signature) per attempt
+    valid = [t for t in stamps if t is not None]
+    assert len(valid) == len(stamps) == 3  # every attempt verifies
+    assert valid[0] < valid[1] < valid[2]  # each signed anew, with a later timestamp
     assert sleeps == [0.25, 0.5]  # backoff_factor 0.5 * 2**n * jitter 0.5
 
 
@@ -162,6 +164,28 @@ def test_connection_refused_is_retried_for_every_method(auth: KalshiAuth, method
     assert len(sleeps) == 3  # three retries, then the error
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_connection_refused_then_a_server_appears(
+    ed_key: ed25519.Ed25519PrivateKey, auth: KalshiAuth, method: str
+) -> None:
+    """Nothing listens on the port; during the first backoff a server starts there."""
+    server = ScriptedServer(ed_key.public_key(), KEY_ID)
+    server.server.port = free_port()
+    with ExitStack() as stack:
+
+        def sleep(seconds: float) -> None:
+            if not server.server.url:
+                stack.enter_context(server.running())
+
+        s = KalshiSession(
+            f"http://127.0.0.1:{server.server.port}/trade-api/v2", auth=auth, sleep=sleep
+        )
+        r = s.request(method, "/portfolio/orders", json={"n": 1})
+        assert r.status_code == 200
+    assert [x.method for x in server.received] == [method]  # the refused attempt sent nothing
+    assert None not in server.timestamps()
+
+
 def test_read_timeout_retried_for_get_never_for_post(
     ed_key: ed25519.Ed25519PrivateKey, auth: KalshiAuth
 ) -> None:
@@ -233,5 +257,65 @@ def test_session_options_are_checked() -> None:
         KalshiSession("demo", timeout=-1)
     with pytest.raises(ConfigurationError, match="timeout must be"):
         KalshiSession("demo", timeout=(1, 2, 3))  # type: ignore[arg-type]
-    with pytest.raises(ConfigurationError, match="rate_limiter must have an acquire"):
-        KalshiSession("demo", rate_limiter=object())  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="sleep must be a function"):
+        KalshiSession("demo", sleep=1)  # type: ignore[arg-type]
+
+
+def test_budget_and_backoff_cap_with_injected_time(
+    ed_key: ed25519.Ed25519PrivateKey, auth: KalshiAuth
+) -> None:
+    now = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    policy = RetryPolicy(total=10, backoff_factor=1, backoff_max=4, budget=10)
+    with ScriptedServer(ed_key.public_key(), KEY_ID, [TOO_MANY] * 20).running() as server:
+        s = KalshiSession(
+            server.url,
+            auth=auth,
+            retry=policy,
+            sleep=sleep,
+            jitter=lambda: 1.0,
+            monotonic=lambda: now[0],
+        )
+        assert s.get("/markets").status_code == 429
+    assert sleeps == [1.0, 2.0, 4.0]  # the next wait (capped at 4) would end at 11 s > 10 s
+    assert len(server.received) == 4
+
+
+def test_seekable_body_is_rewound_for_the_retry(
+    ed_key: ed25519.Ed25519PrivateKey, auth: KalshiAuth
+) -> None:
+    with ScriptedServer(ed_key.public_key(), KEY_ID, [TOO_MANY]).running() as server:
+        body = io.BytesIO(b'{"client_order_id": "c2"}')
+        r = make_session(server.url, auth, []).post("/portfolio/orders", data=body)
+        assert r.status_code == 200
+    assert [x.body for x in server.received] == [b'{"client_order_id": "c2"}'] * 2
+    assert None not in server.timestamps()
+
+
+def test_per_call_auth_is_used_for_every_attempt(
+    ed_key: ed25519.Ed25519PrivateKey, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    """``auth=`` on one call (over the session's own auth) signs each of its attempts."""
+    other = KalshiAuth(KEY_ID, rsa_key)
+    with ScriptedServer(rsa_key.public_key(), KEY_ID, [TOO_MANY]).running() as server:
+        s = make_session(server.url, KalshiAuth(KEY_ID, ed_key), [])
+        assert s.get("/markets", auth=other).ok
+        stamps = server.timestamps()  # verified with the RSA key of the per-call auth
+    assert len(stamps) == 2
+    assert None not in stamps
+
+
+def test_retries_are_logged(
+    ed_key: ed25519.Ed25519PrivateKey, auth: KalshiAuth, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = ScriptedServer(ed_key.public_key(), KEY_ID, [TOO_MANY])
+    with server.running(), caplog.at_level(logging.INFO, logger="requests_kalshi"):
+        assert make_session(server.url, auth, []).get("/markets").ok
+    (record,) = [r for r in caplog.records if r.name == "requests_kalshi"]
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == "GET /trade-api/v2/markets answered 429; retry 1 in 0.25 s"
