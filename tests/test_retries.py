@@ -11,6 +11,7 @@ from contextlib import ExitStack
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from requests.adapters import HTTPAdapter
 
 from requests_kalshi import (
     ConfigurationError,
@@ -319,3 +320,12 @@ def test_retries_are_logged(
     (record,) = [r for r in caplog.records if r.name == "requests_kalshi"]
     assert record.levelno == logging.WARNING
     assert record.getMessage() == "GET /trade-api/v2/markets answered 429; retry 1 in 0.25 s"
+
+
+def test_the_adapters_do_not_retry_on_their_own() -> None:
+    """urllib3 retries would resend a stale timestamp; only the session retries."""
+    s = KalshiSession("demo")
+    for prefix in ("https://", "http://"):
+        adapter = s.get_adapter(prefix + "external-api.demo.kalshi.co")
+        assert isinstance(adapter, HTTPAdapter)
+        assert adapter.max_retries.total == 0
