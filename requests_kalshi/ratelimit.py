@@ -128,9 +128,14 @@ class RateLimiter:
 
     A request that finds too few tokens *reserves* them anyway (the bucket goes negative) and
     sleeps until the refill has paid for them. So requests are served in the order they
-    asked, none starves, and a request costing more than the burst still goes through after
-    waiting for the deficit: it cannot deadlock. A request interrupted while it waits keeps
-    its reservation (its tokens stay spent).
+    asked and none starves. A request interrupted while it waits keeps its reservation (its
+    tokens stay spent).
+
+    No request may cost more than its bucket holds: Kalshi would refuse it however long it
+    waited. A ``default_cost`` or ``costs`` entry above a bucket's burst is a
+    :class:`ConfigurationError` at construction (a ``costs`` key without a method must fit
+    both buckets). A ``cost=`` given to :meth:`acquire` or :meth:`try_acquire`, which is
+    known only then, is clamped to the bucket's burst.
 
     Costs: ``costs`` maps an endpoint to its cost in tokens; other requests cost
     ``default_cost``. A key is ``"METHOD /path"`` or ``"/path"`` (any method). Paths are
@@ -157,7 +162,8 @@ class RateLimiter:
     :param clock: monotonic seconds (for tests).
     :param sleep: waits a number of seconds; it must really let that time pass on ``clock``.
     :raises ConfigurationError: a budget, burst or cost that is not a positive number (costs
-        may be 0), or a malformed cost key.
+        may be 0), a cost above the burst of a bucket it is charged to, or a malformed cost
+        key.
     """
 
     def __init__(
@@ -186,12 +192,14 @@ class RateLimiter:
             raise ConfigurationError(
                 f"costs must be a mapping of 'METHOD /path' to tokens, not {type(costs).__name__}."
             )
+        _check_fits("default_cost", self._default_cost, None, read_cap, write_cap)
         self._exact: dict[tuple[str | None, str], float] = {}
         self._patterns: list[_CostRule] = []
         for key, value in (costs or {}).items():
             if not isinstance(key, str):
                 raise ConfigurationError(f"cost keys must be strings, not {key!r}.")
             rule = _CostRule(key, _number(f"costs[{key!r}]", value, zero_ok=True))
+            _check_fits(f"costs[{key!r}]", rule.cost, rule.method, read_cap, write_cap)
             if rule.literals == len(rule.segments):
                 self._exact[(rule.method, "/" + "/".join(map(str, rule.segments)))] = rule.cost
             else:
@@ -249,7 +257,8 @@ class RateLimiter:
 
         ``/account/endpoint_costs`` (``{"default_cost": 10, "endpoint_costs": [{"method",
         "path", "cost"}]}``) is optional: when it fails or cannot be read, the default cost
-        applies to every endpoint. ``overrides`` win over what the account reports.
+        applies to every endpoint. A reported cost above a bucket's burst is lowered to the
+        burst. ``overrides`` win over what the account reports.
 
         :param session: sends the two ``GET`` requests.
         :param overrides: any other :class:`RateLimiter` argument (``clock``, ``costs``…).
@@ -269,7 +278,7 @@ class RateLimiter:
         costs = _costs_from(session)
         default_cost = {**costs, **overrides}.get("default_cost", 10)
         limits = _limits_from(body, _number("default_cost", default_cost, zero_ok=True))
-        options: dict[str, Any] = {**costs, **limits, **overrides}
+        options: dict[str, Any] = {**limits, **_fit(costs, {**limits, **overrides}), **overrides}
         log.info(
             "rate limit from the account: %g read / %g write tokens per second",
             options["read_per_second"],
@@ -332,7 +341,7 @@ class RateLimiter:
         :param method: the HTTP method; ``GET``, ``HEAD`` and ``OPTIONS`` are reads.
         :param path: the request's URL path (see :meth:`cost_of`).
         :param cost: tokens to take instead of the endpoint's cost, e.g. for a batch billed
-            per item.
+            per item; clamped to the bucket's burst.
         :raises ConfigurationError: ``cost`` is not a number ≥ 0.
         """
         amount, bucket = self._price(method, path, cost)
@@ -356,6 +365,7 @@ class RateLimiter:
         """Take the request's tokens if the bucket has them now; never waits.
 
         Never jumps the queue: while waiting requests hold reservations, it returns False.
+        ``cost`` is clamped to the bucket's burst, as in :meth:`acquire`.
 
         :returns: whether the tokens were taken.
         :raises ConfigurationError: ``cost`` is not a number ≥ 0.
@@ -379,8 +389,20 @@ class RateLimiter:
         return self._read if method.upper() in READ_METHODS else self._write
 
     def _price(self, method: str, path: str, cost: float | None) -> tuple[float, _Bucket]:
-        amount = self.cost_of(method, path) if cost is None else _number("cost", cost, True)
-        return amount, self._bucket(method)
+        bucket = self._bucket(method)
+        if cost is None:
+            return self.cost_of(method, path), bucket
+        amount = _number("cost", cost, zero_ok=True)
+        if amount > bucket.capacity:
+            log.debug(
+                "rate limit: %s %s costs %g tokens, more than the bucket holds; taking %g",
+                method.upper(),
+                path,
+                amount,
+                bucket.capacity,
+            )
+            return bucket.capacity, bucket
+        return amount, bucket
 
 
 def resolve_rate_limit(spec: Any, session: _Getter | None) -> RateLimiter | None:
@@ -429,6 +451,24 @@ def _number(name: str, value: object, zero_ok: bool = False) -> float:
         bound = "≥ 0" if zero_ok else "> 0"
         raise ConfigurationError(f"{name} must be a finite number {bound}, not {value!r}.")
     return number
+
+
+def _check_fits(
+    name: str, cost: float, method: str | None, read_cap: float, write_cap: float
+) -> None:
+    """Refuse a cost that a bucket it is charged to (by ``method``; both if None) cannot hold."""
+    buckets = []
+    if method is None or method in READ_METHODS:
+        buckets.append(("read", read_cap))
+    if method is None or method not in READ_METHODS:
+        buckets.append(("write", write_cap))
+    for which, capacity in buckets:
+        if cost > capacity:
+            raise ConfigurationError(
+                f"{name} is {cost:g} tokens, more than the {which} bucket holds "
+                f"({which}_burst={capacity:g}): such a request could never be sent. Lower "
+                f"the cost or raise {which}_burst."
+            )
 
 
 _TIER_KEYS = ("usage_tier", "tier", "api_tier", "level")
@@ -502,6 +542,34 @@ def _unreadable(body: object) -> ConfigurationError:
         f"tier instead, e.g. rate_limit='basic' (one of {', '.join(TIERS)}), or "
         "read_per_second= and write_per_second=."
     )
+
+
+def _fit(reported: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The account's reported costs, each lowered to the burst of the bucket(s) it uses."""
+    read_rate = _number("read_per_second", options["read_per_second"])
+    write_rate = _number("write_per_second", options["write_per_second"])
+    read_cap = _number("read_burst", options.get("read_burst", read_rate * READ_BURST_SECONDS))
+    write_cap = _number("write_burst", options.get("write_burst", write_rate * WRITE_BURST_SECONDS))
+
+    def fit(key: str, cost: float) -> float:
+        method = key.rpartition(" ")[0].upper() or None
+        caps = [
+            cap
+            for meth, cap in (("GET", read_cap), ("POST", write_cap))
+            if method is None or (method in READ_METHODS) == (meth in READ_METHODS)
+        ]
+        if cost > min(caps):
+            log.debug(
+                "the account's cost for %s, %g, is above the burst; using %g", key, cost, min(caps)
+            )
+        return min(cost, *caps)
+
+    fitted = dict(reported)
+    if "default_cost" in fitted:
+        fitted["default_cost"] = fit("default_cost", fitted["default_cost"])
+    if "costs" in fitted:
+        fitted["costs"] = {key: fit(key, cost) for key, cost in fitted["costs"].items()}
+    return fitted
 
 
 def _costs_from(session: _Getter) -> dict[str, Any]:

@@ -201,13 +201,47 @@ def test_zero_cost_requests_are_free() -> None:
     assert lim.available("GET") == 100
 
 
-def test_a_cost_above_the_burst_waits_for_the_deficit_instead_of_deadlocking() -> None:
+def test_a_cost_given_at_acquire_above_the_burst_is_clamped_to_the_burst() -> None:
     clock = FakeClock()
     lim = limiter(clock)  # writes: 50 tokens/s, burst 100
-    lim.acquire("POST", "/portfolio/orders/batched", cost=250)
-    assert clock.sleeps == [pytest.approx(3.0)]  # (250 - 100) / 50
+    lim.acquire("POST", "/portfolio/orders/batched", cost=250)  # takes 100: the full bucket
+    assert clock.sleeps == []
+    assert lim.available("POST") == 0
+    lim.acquire("POST", "/portfolio/orders/batched", cost=250)  # waits for a full bucket
+    assert clock.sleeps == [pytest.approx(2.0)]  # 100 / 50
+    clock.advance(2.0)
+    assert lim.try_acquire("POST", "/x", cost=10**6)  # clamped too: fits a full bucket
     assert lim.available("POST") == pytest.approx(0)
-    assert not lim.try_acquire("POST", "/x", cost=250)  # never fits without waiting
+    assert not lim.try_acquire("POST", "/x", cost=10**6)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"default_cost": 101}, r"default_cost is 101 tokens, more than the read bucket"),
+        (
+            {"default_cost": 20, "write_burst": 15},
+            r"default_cost is 20 tokens, more than the write bucket holds \(write_burst=15\)",
+        ),
+        (
+            {"costs": {"POST /portfolio/orders/batched": 101}},
+            r"costs\['POST /portfolio/orders/batched'\] is 101 tokens, more than the write",
+        ),
+        ({"costs": {"GET /markets": 150}, "read_burst": 120}, r"read bucket holds"),
+        ({"costs": {"/markets": 101}, "read_burst": 200}, r"write bucket holds"),  # any method
+    ],
+)
+def test_a_known_cost_above_a_burst_is_refused_at_construction(
+    options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        limiter(FakeClock(), **options)
+
+
+def test_a_cost_needs_to_fit_only_the_bucket_its_method_uses() -> None:
+    lim = limiter(FakeClock(), read_burst=500, costs={"GET /markets": 400, "POST /x": 100})
+    assert lim.cost_of("GET", "/markets") == 400
+    assert lim.cost_of("POST", "/x") == 100
 
 
 # --- waiting: no lock held, reservations in order, logging -------------------------------------
@@ -337,7 +371,7 @@ def test_unknown_tier_lists_the_valid_names(name: Any) -> None:
 def test_resolve_rate_limit_accepts_every_documented_spec() -> None:
     assert resolve_rate_limit(None, None) is None
     assert resolve_rate_limit(False, None) is None
-    ready = RateLimiter(read_per_second=1, write_per_second=1)
+    ready = RateLimiter(read_per_second=10, write_per_second=10)
     assert resolve_rate_limit(ready, None) is ready
     tiered = resolve_rate_limit(" Premier ", None)
     assert tiered is not None
@@ -483,9 +517,39 @@ def test_from_account_overrides_win(kalshi: KalshiSession) -> None:
         {"usage_tier": "basic", "read_limit": 20, "write_limit": 10},
         {"default_cost": 5, "endpoint_costs": [{"path": "/x", "cost": 3}]},
     )
-    lim = RateLimiter.from_account(kalshi, write_burst=7, default_cost=10, costs={})
-    assert (lim.read_per_second, lim.write_burst, lim.default_cost) == (200, 7, 10)
+    lim = RateLimiter.from_account(kalshi, write_burst=17, default_cost=10, costs={})
+    assert (lim.read_per_second, lim.write_burst, lim.default_cost) == (200, 17, 10)
     assert lim.cost_of("GET", "/x") == 10
+
+
+@responses.activate
+def test_reported_costs_above_a_burst_are_lowered_to_it(kalshi: KalshiSession) -> None:
+    mock_account(
+        {"read": {"refill_rate": 50, "bucket_capacity": 60}, "write": {"refill_rate": 40}},
+        {
+            "default_cost": 70,
+            "endpoint_costs": [
+                {"method": "POST", "path": "/portfolio/orders/batched", "cost": 500},
+                {"method": "GET", "path": "/markets", "cost": 75},
+                {"path": "/anything", "cost": 90},
+                {"method": "GET", "path": "/cheap", "cost": 3},
+            ],
+        },
+    )
+    lim = RateLimiter.from_account(kalshi)  # read burst 60, write burst 80 (two seconds)
+    assert (lim.read_burst, lim.write_burst) == (60, 80)
+    assert lim.cost_of("POST", "/portfolio/orders/batched") == 80
+    assert lim.cost_of("GET", "/markets") == 60
+    assert lim.cost_of("POST", "/anything") == 60  # any method: must fit both buckets
+    assert lim.cost_of("GET", "/cheap") == 3
+    assert lim.default_cost == 60
+
+
+@responses.activate
+def test_an_explicit_cost_override_above_a_burst_is_still_refused(kalshi: KalshiSession) -> None:
+    mock_account({"usage_tier": "basic"})
+    with pytest.raises(ConfigurationError, match="more than the write bucket holds"):
+        RateLimiter.from_account(kalshi, costs={"POST /portfolio/orders": 500})
 
 
 @responses.activate
@@ -580,7 +644,12 @@ def run_threads(count: int, target: Any) -> None:
 
 def test_no_token_is_lost_or_double_spent_under_contention() -> None:
     lim = RateLimiter(
-        read_per_second=1, write_per_second=1, read_burst=100, clock=lambda: 5.0, sleep=time.sleep
+        read_per_second=1,
+        write_per_second=1,
+        read_burst=100,
+        default_cost=1,
+        clock=lambda: 5.0,
+        sleep=time.sleep,
     )
     granted: list[bool] = []
     lock = threading.Lock()
