@@ -206,3 +206,13 @@ def test_sync_clock_without_date_header(ed_key: ed25519.Ed25519PrivateKey) -> No
         s.mount("http://", NoDateAdapter())
         with pytest.raises(ConfigurationError, match="no usable Date header"):
             s.sync_clock()
+
+
+def test_other_401s_are_returned_untouched(
+    ed_key: ed25519.Ed25519PrivateKey, behind: KalshiAuth
+) -> None:
+    with ScriptedServer(ed_key.public_key(), KEY_ID, [BAD_SIGNATURE] * 2).running() as server:
+        s = KalshiSession(server.url, auth=behind)
+        assert s.get("/portfolio/balance").status_code == 401
+    assert len(server.received) == 1
+    assert behind.clock_offset == -120.0

@@ -212,3 +212,14 @@ def test_a_redirect_chain_is_not_repeated_from_the_start(
     assert [x.path for x in server.received] == ["/trade-api/v2/a"] + ["/trade-api/v2/b"] * 4
     assert None not in server.timestamps()  # each retry of the hop signed for its own path
     assert len(sleeps) == 3
+
+
+def test_signing_again_registers_the_redirect_hook_once(
+    ed_key: ed25519.Ed25519PrivateKey,
+) -> None:
+    auth = KalshiAuth(KEY_ID, ed_key)
+    prepared = requests.Request("GET", "https://external-api.kalshi.com/trade-api/v2/a").prepare()
+    for _ in range(3):
+        auth(prepared)
+        auth(prepared.copy())  # a retry's copy shares the hooks of the request it copies
+    assert prepared.hooks["response"] == [auth._on_response]

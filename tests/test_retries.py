@@ -329,3 +329,28 @@ def test_the_adapters_do_not_retry_on_their_own() -> None:
         adapter = s.get_adapter(prefix + "external-api.demo.kalshi.co")
         assert isinstance(adapter, HTTPAdapter)
         assert adapter.max_retries.total == 0
+
+
+def test_errors_that_prove_nothing_was_sent() -> None:
+    from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+
+    refused = MaxRetryError(None, "/", NewConnectionError(None, "refused"))  # type: ignore[arg-type]
+    assert not_sent(requests.ConnectionError(refused))
+    assert not_sent(requests.ConnectTimeout())
+    reset = MaxRetryError(None, "/", ProtocolError("Connection aborted."))  # type: ignore[arg-type]
+    assert not not_sent(requests.ConnectionError(reset))
+    assert not not_sent(requests.exceptions.ProxyError(refused))  # the proxy may have sent it
+    assert not not_sent(requests.ConnectionError())
+    assert not not_sent(requests.ReadTimeout())
+
+
+def test_a_timeout_pair_may_leave_one_side_open() -> None:
+    assert KalshiSession("demo", timeout=(None, 5)).timeout == (None, 5)
+    assert KalshiSession("demo", timeout=None).timeout is None
+
+
+def test_an_unauthenticated_session_retries_too(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    with ScriptedServer(ed_key.public_key(), KEY_ID, [TOO_MANY]).running() as server:
+        assert make_session(server.url, None, []).get("/exchange/status").ok
+    assert len(server.received) == 2
+    assert server.timestamps() == [None, None]  # nothing signed, nothing invented
