@@ -32,6 +32,9 @@ __all__ = [
 ]
 
 _MAX_TEXT = 300
+# Seconds. Kalshi accepted timestamps ±5 s off on recorded demo traffic, and Date is good to
+# about a second, so a measured offset this small cannot explain an expired timestamp.
+_CLOCK_AGREES = 2.0
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -41,7 +44,9 @@ class KalshiAPIError(KalshiError, requests.HTTPError):
     Also a :class:`requests.HTTPError`, so ``except requests.RequestException`` catches it,
     and ``error.response`` is the response. ``str(error)`` is one line: status, method and
     path, Kalshi's code, message and details, then the diagnosis. It never holds the
-    signature or any key material (the key id is not secret and may appear).
+    signature or any key material (the key id is not secret and may appear). The error
+    pickles (to cross process boundaries) with its parsed fields; the unpickled copy's
+    ``response`` is ``None``.
 
     :param response: the error response.
     :param diagnosis: what probably went wrong; worked out from the response when ``None``.
@@ -65,6 +70,13 @@ class KalshiAPIError(KalshiError, requests.HTTPError):
             diagnosis = _diagnose(response, self.code, self.details)
         self.diagnosis = _one_line(diagnosis)
         super().__init__(self._describe(response), response=response)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exceptions pickle as cls(*args), which this constructor cannot take. Keep the
+        # parsed fields and drop the response (its request may hold unpicklable hooks), so
+        # the error can cross process boundaries (multiprocessing, ProcessPoolExecutor).
+        fields = {k: v for k, v in self.__dict__.items() if k not in ("response", "request")}
+        return (_unpickle, (type(self), str(self), fields))
 
     def _describe(self, response: requests.Response) -> str:
         request = response.request
@@ -135,6 +147,15 @@ class RateLimitError(KalshiAPIError):
 
 class ServerError(KalshiAPIError):
     """5xx: Kalshi failed to answer."""
+
+
+def _unpickle(cls: type[KalshiAPIError], text: str, fields: dict[str, Any]) -> KalshiAPIError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, text)
+    error.response = None
+    error.request = None
+    error.__dict__.update(fields)
+    return error
 
 
 _BY_STATUS: dict[int, type[KalshiAPIError]] = {
@@ -255,6 +276,13 @@ def _diagnose(response: requests.Response, code: str, details: str) -> str:
 
 
 def _timestamp_diagnosis(offset: float | None) -> str:
+    if offset is not None and abs(offset) <= _CLOCK_AGREES:
+        return (
+            f"The local clock agrees with Kalshi's (within {abs(offset):.1f} s, measured from "
+            "the response's Date header), so the request reached Kalshi long after it was "
+            "signed: sign right before sending (do not re-send an old prepared request), "
+            "and check for a slow proxy or a long wait between signing and sending"
+        )
     if offset is None:
         return (
             "The signed timestamp was outside Kalshi's window, so the local clock is "

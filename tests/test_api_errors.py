@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import pickle
 from collections.abc import Iterator
 from email.utils import formatdate
 from typing import Any
@@ -468,3 +469,45 @@ def test_an_explicit_diagnosis_wins_for_an_expired_timestamp_too(
     error = TimestampExpiredError(response, "Fix the clock.")
     assert error.clock_offset == 60.5
     assert error.diagnosis == "Fix the clock."
+
+
+@pytest.mark.parametrize("server_ahead", [0, 1, -2])
+def test_an_expired_timestamp_with_a_clock_that_agrees_blames_the_delay(
+    mock: responses.RequestsMock, auth: KalshiAuth, server_ahead: int
+) -> None:
+    date = formatdate(SIGNED_AT + server_ahead, usegmt=True)
+    error = raised(answer(mock, 401, EXPIRED, auth=auth, headers={"Date": date}))
+    assert isinstance(error, TimestampExpiredError)
+    assert error.clock_offset == server_ahead + 0.5
+    assert f"agrees with Kalshi's (within {abs(server_ahead + 0.5):.1f} s" in error.diagnosis
+    assert "reached Kalshi long after it was signed" in error.diagnosis
+    assert "off by" not in error.diagnosis
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers"),
+    [
+        (401, EXPIRED, {"Date": formatdate(SIGNED_AT + 90, usegmt=True)}),
+        (429, {"error": "too many requests"}, {"Retry-After": "3"}),
+        (409, {"code": "order_already_exists", "message": "order already exists"}, {}),
+        (503, "<html><title>Down</title></html>", {}),
+    ],
+)
+def test_errors_pickle_with_their_fields(
+    mock: responses.RequestsMock, auth: KalshiAuth, status: int, body: Any, headers: Any
+) -> None:
+    error = raised(answer(mock, status, body, auth=auth, method="POST", headers=headers))
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert (copy.status, copy.code, copy.message, copy.details, copy.diagnosis) == (
+        error.status,
+        error.code,
+        error.message,
+        error.details,
+        error.diagnosis,
+    )
+    assert copy.response is None
+    assert getattr(copy, "clock_offset", None) == getattr(error, "clock_offset", None)
+    assert getattr(copy, "retry_after", None) == getattr(error, "retry_after", None)
+    assert isinstance(copy, requests.HTTPError)
