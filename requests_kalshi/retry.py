@@ -38,10 +38,14 @@ class RetryPolicy:
     connect timeout               retried                            retried (nothing was sent)
     read timeout                  retried                            not retried
     connection reset after send   retried                            not retried
+    TLS certificate, proxy error  not retried                        not retried
     429                           retried                            retried (refused unprocessed)
     500 502 503 504               retried                            not retried
     other statuses                not retried                        not retried
     ============================  =================================  ============================
+
+    A redirect's next hop is retried for its own method (the GET after a 303 may be); the
+    request that was redirected is never started over.
 
     The delay before retry ``n`` (0-based) is a random value in
     ``[0, min(backoff_max, backoff_factor * 2**n)]`` ("full jitter"), or the server's

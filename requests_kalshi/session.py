@@ -465,8 +465,9 @@ def session(
     :param retry: a complete :class:`RetryPolicy`, instead of ``retries``/``backoff_factor``.
     :param timeout: default ``(connect, read)`` timeout in seconds; ``None`` waits forever.
     :param rate_limit: pace requests on the client: a tier name (``"basic"``,
-        ``"advanced"``, …), ``"auto"`` (reads ``/account/limits``), a mapping of numbers, or
-        a :class:`RateLimiter`; ``None`` (the default) does not pace.
+        ``"advanced"``, …), ``"auto"`` (reads ``/account/limits``), a mapping of numbers, a
+        :class:`RateLimiter` or any object with ``acquire(method, path)``; ``None`` (the
+        default) does not pace.
     :param raise_errors: raise the typed :class:`KalshiAPIError` for error responses.
     :param correct_clock: correct the clock offset and retry once when Kalshi refuses a
         timestamp (see :class:`KalshiSession`).
@@ -474,7 +475,9 @@ def session(
     :returns: an authenticated session; with no credentials given, one built from the
         ``KALSHI_*`` variables when ``KALSHI_API_KEY_ID`` or a key variable is set (see
         :meth:`KalshiAuth.from_env`), else an unauthenticated one for public endpoints.
-    :raises ConfigurationError: conflicting or incomplete credentials, or a bad option.
+    :raises ConfigurationError: conflicting or incomplete credentials, a bad option, or an
+        option that would be ignored (``password``/``allowed_hosts`` with ``auth``, ``retry``
+        with ``retries``/``backoff_factor``).
     :raises UnknownEnvironmentError: an unknown environment.
     :raises KeyLoadError: the key cannot be loaded.
     """
