@@ -160,3 +160,13 @@ def test_session_options_that_would_be_ignored_are_refused(
         session("demo", retries=5, retry=RetryPolicy(), environ={})
     assert session("demo", retry=RetryPolicy(total=1), environ={}).retry.total == 1
     assert session("demo", retries=0, environ={}).retry.total == 0
+
+
+def test_every_redirect_hop_waits_for_the_limiter(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    limiter = RecordingLimiter()
+    moved = (303, {"Location": "/trade-api/v2/b", "Content-Length": "0"}, b"")
+    with ScriptedServer(ed_key.public_key(), KEY_ID, [moved]).running() as server:
+        s = KalshiSession(server.url, auth=KalshiAuth(KEY_ID, ed_key), rate_limit=limiter)
+        assert s.post("/a", json={}).ok
+    assert limiter.calls == [("POST", "/trade-api/v2/a"), ("GET", "/trade-api/v2/b")]
+    assert None not in server.timestamps()
