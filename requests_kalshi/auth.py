@@ -16,8 +16,8 @@ from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
 
 from .environments import KALSHI_HOSTS, is_loopback_host
-from .errors import ConfigurationError, UntrustedHostError
-from .keys import KeySource, describe_key, key_fingerprint, load_private_key
+from .errors import ConfigurationError, KeyLoadError, UntrustedHostError
+from .keys import KeySource, describe_key, key_fingerprint, load_key_text, load_private_key
 from .redirects import prepare_next_hop
 from .signing import (
     ACCESS_KEY,
@@ -131,7 +131,15 @@ class KalshiAuth(AuthBase):
                 f"{ENV_KEY_ID} is set but neither {ENV_KEY_PATH} (a key file) nor "
                 f"{ENV_KEY_TEXT} (the PEM text) is; set one of them."
             )
-        return cls(key_id, path or text, password=password, **options)
+        if path:
+            return cls(key_id, path, password=password, **options)
+        if "-----" not in text and "\\n" not in text and os.path.lexists(os.path.expanduser(text)):
+            raise KeyLoadError(
+                f"{ENV_KEY_TEXT} holds the path of a file, not the key itself; set "
+                f"{ENV_KEY_PATH} to the path instead."
+            )
+        key = load_key_text(text, password, origin=ENV_KEY_TEXT)  # never read as a path
+        return cls(key_id, key, **options)
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
         """Sign the prepared request ``r`` in place, replacing any ``KALSHI-ACCESS-*`` headers."""

@@ -8,13 +8,14 @@ import functools
 import hashlib
 import os
 import re
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, TypeAlias
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from .errors import EncryptedKeyError, KeyFileError, KeyLoadError, UnsupportedKeyError
+from .errors import EncryptedKeyError, KeyLoadError, UnsupportedKeyError
+from .keyfiles import describe_text, display_path, read_key_file
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -24,6 +25,7 @@ __all__ = [
     "PrivateKey",
     "describe_key",
     "key_fingerprint",
+    "load_key_text",
     "load_private_key",
 ]
 
@@ -33,7 +35,6 @@ PrivateKey: TypeAlias = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 KeySource: TypeAlias = "str | bytes | os.PathLike[str] | PrivateKey"
 """What ``private_key=`` accepts: a path, PEM text, base64 DER, or a loaded key object."""
 
-_MAX_PATH_LENGTH = 1024
 _HOW_TO_GET_A_KEY = "Create one under Account & security → API keys on Kalshi and pass that file."
 _BASE64_BODY = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
 
@@ -65,17 +66,31 @@ def load_private_key(source: KeySource, password: str | bytes | None = None) -> 
         raise KeyLoadError(f"password must be str or bytes, not {type(password).__name__}.")
     secret = password.encode("utf-8") if isinstance(password, str) else password
     if isinstance(source, os.PathLike):
-        return _parse(_read_file(Path(source)), secret, origin=f"key file {os.fspath(source)!s}")
+        path = os.fspath(source)
+        if not isinstance(path, str):
+            raise KeyLoadError("private_key paths must be str paths, not bytes.")
+        return _parse(read_key_file(path), secret, origin=f"key file {display_path(path)}")
     if isinstance(source, bytes):
         return _parse(source, secret, origin="the key bytes")
     if isinstance(source, str):
-        if _looks_like_path(source):
-            return _parse(_read_file(Path(source)), secret, origin=f"key file {source}")
-        return _parse(source.encode("utf-8"), secret, origin="the key text")
+        return _load_str(source, secret)
     raise KeyLoadError(
         "private_key must be a file path, PEM text (str or bytes) or a cryptography private "
         f"key object, not {type(source).__name__}."
     )
+
+
+def load_key_text(
+    text: str | bytes, password: str | bytes | None = None, *, origin: str = "the key text"
+) -> PrivateKey:
+    """Load a key from its text only (PEM or base64 DER), never reading it as a path.
+
+    :param origin: how messages name the text, e.g. an environment variable's name.
+    :raises KeyLoadError: as :func:`load_private_key`.
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    secret = password.encode("utf-8") if isinstance(password, str) else password
+    return _parse(data, secret, origin=origin)
 
 
 def describe_key(key: PrivateKey) -> str:
@@ -134,45 +149,45 @@ def _foreign_key_types() -> tuple[tuple[type, ...], tuple[type, ...]]:
     return public, private
 
 
-def _looks_like_path(text: str) -> bool:
-    """Whether a ``str`` source names a file rather than carrying the key itself.
-
-    Key text is never treated as a path, so it can never be echoed in a "file not found".
-    """
-    return (
-        "-----" not in text
-        and "\n" not in text
-        and "\\n" not in text
-        and len(text) <= _MAX_PATH_LENGTH
-        and not (len(text) > 100 and _BASE64_BODY.match(text.encode("ascii", "replace")))
-    )
-
-
-def _read_file(path: Path) -> bytes:
-    path = path.expanduser()
-    if not path.exists():
-        raise KeyFileError(
-            f"file not found: {path}. Check the path to the private key file you downloaded "
-            "from Kalshi (a .txt or .key file)."
+def _load_str(source: str, password: bytes | None) -> PrivateKey:
+    """Decide whether a ``str`` is key text or a path, without ever echoing key text."""
+    text = _unquoted(source)
+    if not text:
+        raise KeyLoadError(f"private_key is empty. {_HOW_TO_GET_A_KEY}")
+    if "-----" in text or "\n" in text or "\r" in text:
+        return _parse(text.encode("utf-8"), password, origin="the key text")
+    if os.path.lexists(os.path.expanduser(text)):  # False for names the system refuses
+        return _parse(read_key_file(text), password, origin=f"key file {display_path(text)}")
+    if "\\n" in text or _base64_der(text.encode("utf-8", "replace")) is not None:
+        return _parse(text.encode("utf-8"), password, origin="the key text")
+    if _BASE64_BODY.match(text.encode("utf-8", "replace")):
+        raise KeyLoadError(
+            f"private_key is neither a key nor the path of a file: it is {describe_text(text)} "
+            "that does not decode to a private key (not shown: it could be key text, perhaps "
+            "cut short or another secret). Pass the whole PEM text, or the path of the key file."
         )
-    if path.is_dir():
-        raise KeyFileError(
-            f"{path} is a directory; pass the path of the private key file inside it."
-        )
+    # Not key-like: a path after all (read_key_file says the file is missing).
+    return _parse(read_key_file(text), password, origin=f"key file {display_path(text)}")
+
+
+def _unquoted(text: str) -> str:
+    """``text`` without the whitespace and quotes it was pasted with."""
+    return text.strip().strip("\"'").strip()
+
+
+def _base64_der(data: bytes) -> bytes | None:
+    """The DER a base64 text decodes to, or ``None`` if it is not base64 of DER."""
+    if not _BASE64_BODY.match(data):
+        return None
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise KeyFileError(f"cannot read key file {path}: {exc.strerror or exc}.") from None
-    if not data.strip():
-        raise KeyFileError(
-            f"key file {path} is empty. Kalshi shows a private key only once, when it is "
-            f"created; if it was not saved, make a new one. {_HOW_TO_GET_A_KEY}"
-        )
-    return data
+        der = base64.b64decode(b"".join(data.split()), validate=True)
+    except binascii.Error:
+        return None
+    return der if der[:1] == b"\x30" and len(der) >= 16 else None
 
 
 def _normalise_pem(data: bytes) -> bytes:
-    text = data.strip().strip(b"\"'").strip()
+    text = data
     if b"\\n" in text:
         text = text.replace(b"\\r\\n", b"\n").replace(b"\\n", b"\n")
     text = text.replace(b"\r\n", b"\n")
@@ -184,18 +199,14 @@ def _parse(data: bytes, password: bytes | None, *, origin: str) -> PrivateKey:
         raise KeyLoadError(f"{origin} is empty. {_HOW_TO_GET_A_KEY}")
     if data[:1] == b"\x30":  # DER is binary: stripping "whitespace" bytes would corrupt it
         return _parse_der(data, password, origin=origin)
-    if b"-----BEGIN" in data:
-        return _parse_pem(_normalise_pem(data), password, origin=origin)
-    stripped = data.strip()
+    stripped = data.strip().strip(b"\"'").strip()
+    if b"-----BEGIN" in stripped:
+        return _parse_pem(_normalise_pem(stripped), password, origin=origin)
     if stripped.startswith((b"ssh-", b"ecdsa-sha2-")):
         raise UnsupportedKeyError(_public_key_message(f"{origin} (an OpenSSH line)"))
-    if _BASE64_BODY.match(stripped):
-        try:
-            der = base64.b64decode(b"".join(stripped.split()), validate=True)
-        except binascii.Error:
-            der = b""
-        if der[:1] == b"\x30":
-            return _parse_der(der, password, origin=origin)
+    der = _base64_der(stripped.replace(b"\\r\\n", b"\n").replace(b"\\n", b"\n"))
+    if der is not None:
+        return _parse_der(der, password, origin=origin)
     raise KeyLoadError(
         f"{origin} is not a PEM private key (it should start with '-----BEGIN RSA PRIVATE "
         f"KEY-----' or '-----BEGIN PRIVATE KEY-----'). {_HOW_TO_GET_A_KEY}"
@@ -218,17 +229,19 @@ def _parse_pem(pem: bytes, password: bytes | None, *, origin: str) -> PrivateKey
         raise EncryptedKeyError(
             f"{origin} is encrypted: pass password=… (or set KALSHI_PRIVATE_KEY_PASSWORD)."
         )
-    try:
-        key = _serialization().load_pem_private_key(pem, password=password if encrypted else None)
-    except ValueError:
-        if encrypted:
-            raise EncryptedKeyError(f"could not decrypt {origin}: the password is wrong.") from None
+    # Errors are raised after the handlers, so that no exception chain keeps the key's text.
+    key, failure = _attempt(
+        _serialization().load_pem_private_key, pem, password if encrypted else None
+    )
+    if failure is ValueError and encrypted:
+        raise EncryptedKeyError(f"could not decrypt {origin}: the password is wrong.")
+    if failure is ValueError:
         raise KeyLoadError(
             f"{origin} looks like PEM but could not be read as a private key; it may be "
             f"truncated or altered. {_HOW_TO_GET_A_KEY}"
-        ) from None
-    except Exception:
-        raise KeyLoadError(f"{origin} could not be read as a private key.") from None
+        )
+    if key is None:
+        raise KeyLoadError(f"{origin} could not be read as a private key.")
     if password is not None and not encrypted:
         raise EncryptedKeyError(
             f"a password was given but {origin} is not encrypted; drop the password."
@@ -237,27 +250,35 @@ def _parse_pem(pem: bytes, password: bytes | None, *, origin: str) -> PrivateKey
 
 
 def _parse_der(der: bytes, password: bytes | None, *, origin: str) -> PrivateKey:
-    try:
-        key = _serialization().load_der_private_key(der, password=password)
-    except TypeError:
-        if password is None:
-            raise EncryptedKeyError(f"{origin} is encrypted: pass password=….") from None
+    key, failure = _attempt(_serialization().load_der_private_key, der, password)
+    if failure is TypeError and password is None:
+        raise EncryptedKeyError(f"{origin} is encrypted: pass password=….")
+    if failure is TypeError:
         raise EncryptedKeyError(
             f"a password was given but {origin} is not encrypted; drop the password."
-        ) from None
-    except ValueError:
-        if _is_der_public_key(der):
-            raise UnsupportedKeyError(_public_key_message(origin)) from None
-        message = (
-            f"could not decrypt {origin}: the password is wrong."
-            if password
-            else (f"{origin} could not be read as a private key. {_HOW_TO_GET_A_KEY}")
         )
-        error = EncryptedKeyError if password else KeyLoadError
-        raise error(message) from None
-    except Exception:
-        raise KeyLoadError(f"{origin} could not be read as a private key.") from None
+    if failure is ValueError and _is_der_public_key(der):
+        raise UnsupportedKeyError(_public_key_message(origin))
+    if failure is ValueError and password:
+        raise EncryptedKeyError(f"could not decrypt {origin}: the password is wrong.")
+    if key is None:
+        raise KeyLoadError(f"{origin} could not be read as a private key. {_HOW_TO_GET_A_KEY}")
     return _accept(key, origin)
+
+
+def _attempt(
+    load: Callable[..., PrivateKeyTypes], data: bytes, password: bytes | None
+) -> tuple[PrivateKeyTypes | None, type[Exception] | None]:
+    """``load(data, password=…)``, or ``None`` and the kind of error it raised.
+
+    The error itself is dropped: cryptography's messages and their chains stay out of ours.
+    """
+    try:
+        return load(data, password=password), None
+    except (TypeError, ValueError) as error:
+        return None, TypeError if isinstance(error, TypeError) else ValueError
+    except Exception:  # an unsupported algorithm, a malformed structure…
+        return None, Exception
 
 
 def _is_der_public_key(der: bytes) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from pathlib import Path
 
 import pytest
@@ -135,10 +136,10 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     path = tmp_path / "locked.txt"
     path.write_text("x")
 
-    def deny(self: Path) -> bytes:
+    def deny(fd: int, size: int) -> bytes:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(os, "read", deny)
     with pytest.raises(KeyFileError, match=r"cannot read key file .*Permission denied"):
         load_private_key(path)
 
