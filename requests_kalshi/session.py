@@ -24,7 +24,7 @@ from .clock import clock_offset, server_time
 from .environments import Environment, is_local, resolve_environment
 from .errors import ConfigurationError
 from .keys import KeySource
-from .pagination import paginate
+from .pagination import PageCallback, paginate
 from .redirects import strip_signature
 from .retry import RetryPolicy
 
@@ -309,11 +309,13 @@ class KalshiSession(requests.Session):
         key: str | None = None,
         limit: int | None = None,
         max_pages: int | None = None,
+        on_page: PageCallback | None = None,
         **request_options: Any,
     ) -> Iterator[Any]:
         """Yield the items of a list endpoint across pages (see :func:`paginate`).
 
-        Every page is signed, retried and rate-limited like any request.
+        Every page is signed, retried and rate-limited like any request; ``on_page`` is
+        called as each arrives, for progress.
         """
         return paginate(
             self,
@@ -322,6 +324,7 @@ class KalshiSession(requests.Session):
             key=key,
             limit=limit,
             max_pages=max_pages,
+            on_page=on_page,
             **request_options,
         )
 
