@@ -2,13 +2,16 @@
 
 Run ``requests-kalshi --help`` (or ``python -m requests_kalshi --help``). Exit status: 0 on
 success, 1 when Kalshi answers with an error or cannot be reached, 2 for a usage or
-configuration error (a bad option, a missing key file, an unknown environment).
+configuration error (a bad option, a missing key file, an unknown environment). Every line
+written to stderr starts with ``requests-kalshi:``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import math
 import os
 import shlex
 import signal
@@ -17,11 +20,12 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from urllib.parse import urlsplit
 
 import requests
 
+from requests_kalshi._cli_send import send
 from requests_kalshi._version import __version__
 from requests_kalshi.api_errors import error_for_response
 from requests_kalshi.auth import (
@@ -31,15 +35,17 @@ from requests_kalshi.auth import (
     ENV_KEY_TEXT,
     KalshiAuth,
 )
-from requests_kalshi.environments import resolve_environment
+from requests_kalshi.environments import LOCAL, is_local, resolve_environment
 from requests_kalshi.errors import ConfigurationError, KalshiError, UnknownEnvironmentError
-from requests_kalshi.session import ENV_ENVIRONMENT, KalshiSession
-from requests_kalshi.testing.exchange import LocalExchange
+from requests_kalshi.session import ENV_ENVIRONMENT, KalshiSession, session
+
+if TYPE_CHECKING:
+    from requests_kalshi.testing.exchange import LocalExchange
 
 __all__ = ["main"]
 
 PROG = "requests-kalshi"
-LOCAL = "local"
+DEFAULT_TIMEOUT = 10.0
 
 _MAIN_EPILOG = """\
 examples:
@@ -68,10 +74,14 @@ printed; on an HTTP error the exit status is 1 and stderr says what probably wen
 _SIGN_EPILOG = """\
 examples:
   requests-kalshi sign GET /portfolio/balance
-  requests-kalshi sign GET /markets?limit=5 --curl | sh
+  requests-kalshi sign GET '/markets?limit=5' --curl | sh
+  requests-kalshi sign POST /portfolio/events/orders --curl --data \\
+      '{"ticker": "KXLOCAL-26JAN01-T01", "side": "yes", "action": "buy",
+        "count": 1, "yes_price": 40, "client_order_id": "my-order-1"}'
   requests-kalshi sign GET /trade-api/ws/v2 --json      # WebSocket handshake headers
 
-The signature holds for a few seconds only: use it right away.
+--curl prints one complete curl command, every argument quoted for POSIX shells (sh, bash,
+zsh). The signature holds for a few seconds only: use it right away.
 """
 _CHECK_EPILOG = """\
 examples:
@@ -94,12 +104,16 @@ until Ctrl-C. Point any program, in any language, at the URL with that key.
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` by default); return the exit status."""
     args = _parser().parse_args(argv)
-    try:
-        status: int = args.run(args)
-    except ConfigurationError as error:
-        return _fail(error, 2)
-    except (KalshiError, requests.RequestException, OSError) as error:
-        return _fail(error, 1)
+    with _log_to_stderr():
+        try:
+            status: int = args.run(args)
+        except ConfigurationError as error:
+            return _fail(error, 2)
+        except (KalshiError, requests.RequestException, OSError) as error:
+            return _fail(error, 1)
+        except KeyboardInterrupt:
+            print(f"{PROG}: interrupted", file=sys.stderr)
+            return 130
     return status
 
 
@@ -109,11 +123,50 @@ def _fail(error: BaseException, status: int) -> int:
     return status
 
 
+@contextmanager
+def _log_to_stderr() -> Iterator[None]:
+    """Show the library's warnings (retries, clock corrections) as ``requests-kalshi:`` lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(_OneLine())
+    logger = logging.getLogger("requests_kalshi")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+class _OneLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = " ".join(record.getMessage().split())
+        return f"{PROG}: {record.levelname.lower()}: {message}"
+
+
 # -- arguments -----------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one ``requests-kalshi: error:`` line."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the error and where to find help in one line, then exit with status 2."""
+        self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _seconds(text: str) -> float:
+    """A ``--timeout``: a finite number of seconds above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     options = common.add_argument_group("connection options")
     options.add_argument(
         "--env",
@@ -132,7 +185,7 @@ def _parser() -> argparse.ArgumentParser:
         help="private key file; default: $KALSHI_PRIVATE_KEY_PATH or $KALSHI_PRIVATE_KEY",
     )
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Signed requests to the Kalshi Trade API v2, and a local exchange for tests.",
         epilog=_MAIN_EPILOG,
@@ -165,7 +218,12 @@ def _parser() -> argparse.ArgumentParser:
         "-i", "--include", action="store_true", help="also print the status line and headers"
     )
     request.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds to wait (default: 10)"
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds to wait for the connection and for the answer, per attempt "
+        f"(default: {DEFAULT_TIMEOUT:g})",
     )
     request.set_defaults(run=_run_request)
 
@@ -180,8 +238,16 @@ def _parser() -> argparse.ArgumentParser:
     sign.add_argument("method", metavar="METHOD")
     sign.add_argument("path", metavar="PATH")
     style = sign.add_mutually_exclusive_group()
-    style.add_argument("--curl", action="store_true", help="print a curl command")
+    style.add_argument(
+        "--curl", action="store_true", help="print a complete curl command, quoted for sh"
+    )
     style.add_argument("--json", action="store_true", help="print a JSON object")
+    sign.add_argument(
+        "-d",
+        "--data",
+        metavar="BODY",
+        help="a JSON request body for the --curl command (Kalshi signs no body)",
+    )
     sign.set_defaults(run=_run_sign)
 
     check = commands.add_parser(
@@ -252,26 +318,27 @@ def _session(
     """A session for the chosen environment; ``--env local`` runs a local exchange meanwhile."""
     environ = os.environ
     name = _environment_name(args, environ)
-    if name.lower() != LOCAL:
+    if not is_local(name):
         try:
             environment = resolve_environment(name)
-        except UnknownEnvironmentError as error:
-            raise UnknownEnvironmentError(f"{error} Or use --env local.") from None
+        except UnknownEnvironmentError:
+            if "://" in name:
+                raise
+            raise UnknownEnvironmentError(
+                f"unknown environment {name!r}: use demo, production, local (a throwaway "
+                "local exchange) or a base URL such as http://127.0.0.1:8080/trade-api/v2."
+            ) from None
         auth = _auth(args, environ, required=need_auth)
         with KalshiSession(environment, auth=auth) as s:
             yield s, auth
         return
-    # Locally, only explicitly given credentials replace the throwaway key, so stray
-    # KALSHI_* variables for demo cannot break a run that needs no account.
+    # As session("local"): only explicitly given credentials replace the throwaway key, so
+    # stray KALSHI_* variables for demo cannot break a run that needs no account.
     explicit = getattr(args, "key_id", None) or getattr(args, "key", None)
-    auth = _auth(args, {}, required=True) if explicit else None
-    with LocalExchange(key_type="ed25519") as exchange:
-        if auth is None:
-            auth = exchange.auth
-        else:
-            exchange.register_key(auth.key_id, auth.public_key)
-        with KalshiSession(exchange.url, auth=auth) as s:
-            yield s, auth
+    given = _auth(args, {}, required=True) if explicit else None
+    with session(LOCAL, auth=given) as s:
+        auth = s.auth if isinstance(s.auth, KalshiAuth) else None
+        yield s, auth
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -290,7 +357,7 @@ def _run_request(args: argparse.Namespace) -> int:
         kwargs: dict[str, Any] = {"params": params, "timeout": args.timeout}
         if args.body is not None:
             kwargs["json"] = body
-        response = s.request(method, args.path, **kwargs)
+        response = send(s, method, args.path, **kwargs)
     _print_response(response, include=args.include, out=sys.stdout)
     if response.status_code >= 400:
         return _fail(error_for_response(response), 1)
@@ -299,15 +366,29 @@ def _run_request(args: argparse.Namespace) -> int:
 
 def _run_sign(args: argparse.Namespace) -> int:
     method = _method(args.method)
+    if args.data is not None:
+        if not args.curl:
+            raise ConfigurationError(
+                "--data goes into the --curl command only (Kalshi signs no body): add --curl."
+            )
+        try:
+            json.loads(args.data)
+        except ValueError as error:
+            raise ConfigurationError(f"--data is not valid JSON: {error}.") from None
     with _session(args, need_auth=True) as (s, maybe_auth):
         auth = _required(maybe_auth)
         url = _url_for_signing(s, args.path)
         headers = auth.headers(method, url)
+        if args.curl and is_local(_environment_name(args, os.environ)):
+            print(
+                f"{PROG}: note: the local exchange stops when this command ends; for one that "
+                f"stays, run '{PROG} serve' and pass its URL with --env",
+                file=sys.stderr,
+            )
     if args.json:
         print(json.dumps(headers, indent=2))
     elif args.curl:
-        flags = " ".join(f"-H {shlex.quote(f'{k}: {v}')}" for k, v in headers.items())
-        print(f"curl -X {method} {flags} {shlex.quote(url)}")
+        print(_curl_command(method, url, headers, args.data))
     else:
         for name, value in headers.items():
             print(f"{name}: {value}")
@@ -317,8 +398,7 @@ def _run_sign(args: argparse.Namespace) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     with _session(args, need_auth=True) as (s, maybe_auth):
         auth = _required(maybe_auth)
-        local = _environment_name(args, os.environ).lower() == LOCAL
-        label = LOCAL if local else s.environment.name
+        label = LOCAL if is_local(_environment_name(args, os.environ)) else s.environment.name
         where = s.base_url if label == "custom" else f"{label} ({s.base_url})"
         print(f"key id:       {auth.key_id}")
         print(f"key type:     {auth.key_type}")
@@ -327,7 +407,7 @@ def _run_check(args: argparse.Namespace) -> int:
         if not args.online:
             return 0
         s.correct_clock = False  # report a clock that is off instead of working around it
-        response = s.get("/portfolio/balance", timeout=10)
+        response = send(s, "GET", "/portfolio/balance", timeout=DEFAULT_TIMEOUT)
     if response.status_code >= 400:
         print("online:       FAILED")
         return _fail(error_for_response(response), 1)
@@ -337,6 +417,8 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
+    from requests_kalshi.testing.exchange import LocalExchange
+
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
@@ -379,6 +461,23 @@ def _print_serving(exchange: LocalExchange, key_file: Path, out: TextIO) -> None
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _curl_command(
+    method: str, url: str, headers: Mapping[str, str], body: str | None = None
+) -> str:
+    """One curl command line for a signed request, every argument quoted for POSIX shells.
+
+    ``-sS`` hides the progress meter (piped output stays clean) but shows errors; a body is
+    sent as given with ``--data-raw`` and ``Content-Type: application/json``.
+    """
+    words = ["curl", "-sS", "-X", method]
+    for name, value in headers.items():
+        words += ["-H", f"{name}: {value}"]
+    if body is not None:
+        words += ["-H", "Content-Type: application/json", "--data-raw", body]
+    words.append(url)
+    return shlex.join(words)
 
 
 def _url_for_signing(s: KalshiSession, path: str) -> str:

@@ -13,8 +13,10 @@ __all__ = [
     "DEMO",
     "ENVIRONMENTS",
     "KALSHI_HOSTS",
+    "LOCAL",
     "PRODUCTION",
     "Environment",
+    "is_local",
     "is_loopback_host",
     "resolve_environment",
 ]
@@ -77,6 +79,14 @@ ENVIRONMENTS: dict[str, Environment] = {"demo": DEMO, "production": PRODUCTION, 
 KALSHI_HOSTS: frozenset[str] = DEMO.hosts | PRODUCTION.hosts
 """Every host name of Kalshi's API, demo and production, recommended and older."""
 
+LOCAL = "local"
+"""The name that starts a fresh local exchange: ``session("local")``, ``KALSHI_ENV=local``."""
+
+
+def is_local(env: object) -> bool:
+    """Whether ``env`` is the name :data:`LOCAL` (in any case, surrounding spaces ignored)."""
+    return isinstance(env, str) and env.strip().lower() == LOCAL
+
 
 @functools.lru_cache(maxsize=256)
 def is_loopback_host(host: str) -> bool:
@@ -93,7 +103,8 @@ def is_loopback_host(host: str) -> bool:
 def resolve_environment(env: str | Environment) -> Environment:
     """Turn a name, an :class:`Environment` or a base URL into an :class:`Environment`.
 
-    Names are ``"demo"`` and ``"production"`` (or ``"prod"``), in any case.
+    Names are ``"demo"`` and ``"production"`` (or ``"prod"``), in any case. ``"local"``
+    is refused here: it is not a place but a new exchange, which only :func:`session` starts.
 
     A base URL such as ``http://127.0.0.1:8080/trade-api/v2`` gives a ``"custom"``
     environment; a URL with no path gets ``/trade-api/v2`` appended. The recommended base URL
@@ -112,10 +123,16 @@ def resolve_environment(env: str | Environment) -> Environment:
     known = ENVIRONMENTS.get(name.lower())
     if known is not None:
         return known
+    if is_local(name):
+        raise UnknownEnvironmentError(
+            "'local' is not a fixed place: session('local') starts a fresh local exchange "
+            "and returns a session bound to it; for a server that is already running, pass "
+            "its base URL, such as 'http://127.0.0.1:8080/trade-api/v2'."
+        )
     if "://" not in name:
         raise UnknownEnvironmentError(
-            f"unknown environment {name!r}: use 'demo', 'production' (or 'prod'), or a base "
-            "URL such as 'http://127.0.0.1:8080/trade-api/v2'."
+            f"unknown environment {name!r}: use 'demo', 'production' (or 'prod'), a base URL "
+            "such as 'http://127.0.0.1:8080/trade-api/v2', or 'local' with session()."
         )
     return _custom_environment(name)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import requests
@@ -10,9 +10,13 @@ import requests
 from .api_errors import raise_for_kalshi
 from .errors import ConfigurationError, KalshiError
 
-__all__ = ["paginate"]
+__all__ = ["PageCallback", "paginate"]
 
 MAX_PAGE_SIZE = 1000
+
+PageCallback = Callable[[int, int, requests.Response], object]
+"""``on_page(page, items, response)``: the page's number (from 1), the number of items
+received so far (this page's included, at most ``limit``), and the page's response."""
 
 
 def paginate(
@@ -23,6 +27,7 @@ def paginate(
     key: str | None = None,
     limit: int | None = None,
     max_pages: int | None = None,
+    on_page: PageCallback | None = None,
     **request_options: Any,
 ) -> Iterator[Any]:
     """Yield the items of a list endpoint across pages, following ``cursor``.
@@ -30,6 +35,14 @@ def paginate(
     Stops when the response's cursor is empty, missing or ``null``, after ``limit`` items, or
     after ``max_pages`` pages. Each page is an ordinary ``session.get``, so it is signed,
     retried and rate-limited like any request.
+
+    >>> from requests_kalshi.testing import KalshiMock
+    >>> seen = []
+    >>> with KalshiMock(key_type="ed25519") as kalshi, kalshi.session() as s:
+    ...     markets = list(paginate(s, "/markets", params={"limit": 100},
+    ...                             on_page=lambda page, items, r: seen.append((page, items))))
+    >>> seen
+    [(1, 100), (2, 150)]
 
     :param session: a :class:`~requests_kalshi.KalshiSession` (anything with ``get``).
     :param path: the endpoint, e.g. ``"/markets"``.
@@ -39,16 +52,25 @@ def paginate(
     :param limit: stop after this many items (also sent as the page size, up to 1000, unless
         ``params`` sets ``limit``).
     :param max_pages: stop after this many pages.
+    :param on_page: called with ``(page, items, response)`` as each page arrives, before its
+        items are yielded: the page's number (from 1), the number of items received so far
+        (this page's included, at most ``limit``) and the page's response. For progress
+        bars and logs; what it returns is ignored, and what it raises ends the walk.
     :raises KalshiAPIError: a page answered with an error status.
     :raises KalshiError: the body has no list field, ``key`` is not in it, or the server
         answers the same cursor it was sent (which would loop forever).
-    :raises ConfigurationError: a bad ``limit`` or ``max_pages``.
+    :raises ConfigurationError: a bad ``limit`` or ``max_pages``, or an ``on_page`` that is
+        not callable.
     """
     for name, value in (("limit", limit), ("max_pages", max_pages)):
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value < 1
         ):
             raise ConfigurationError(f"{name} must be a whole number ≥ 1 or None, not {value!r}.")
+    if on_page is not None and not callable(on_page):
+        raise ConfigurationError(
+            f"on_page must be a function of (page, items, response), not {on_page!r}."
+        )
     query = dict(params or {})
     query.pop("cursor", None)
     if limit is not None and "limit" not in query:
@@ -62,11 +84,16 @@ def paginate(
         raise_for_kalshi(response)
         body = response.json()
         pages += 1
-        for item in _items(body, key, path):
+        items = _items(body, key, path)
+        if limit is not None:
+            items = items[: limit - yielded]
+        if on_page is not None:
+            on_page(pages, yielded + len(items), response)
+        for item in items:
             yield item
             yielded += 1
-            if limit is not None and yielded >= limit:
-                return
+        if limit is not None and yielded >= limit:
+            return
         sent, cursor = cursor, body.get("cursor")
         if not cursor or (max_pages is not None and pages >= max_pages):
             return

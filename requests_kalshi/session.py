@@ -21,10 +21,10 @@ from ._version import __version__
 from .api_errors import parse_error_body, raise_for_kalshi
 from .auth import ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT, KalshiAuth, signer_of
 from .clock import clock_offset, server_time
-from .environments import Environment, resolve_environment
+from .environments import Environment, is_local, resolve_environment
 from .errors import ConfigurationError
 from .keys import KeySource
-from .pagination import paginate
+from .pagination import PageCallback, paginate
 from .redirects import strip_signature
 from .retry import RetryPolicy
 
@@ -309,11 +309,13 @@ class KalshiSession(requests.Session):
         key: str | None = None,
         limit: int | None = None,
         max_pages: int | None = None,
+        on_page: PageCallback | None = None,
         **request_options: Any,
     ) -> Iterator[Any]:
         """Yield the items of a list endpoint across pages (see :func:`paginate`).
 
-        Every page is signed, retried and rate-limited like any request.
+        Every page is signed, retried and rate-limited like any request; ``on_page`` is
+        called as each arrives, for progress.
         """
         return paginate(
             self,
@@ -322,6 +324,7 @@ class KalshiSession(requests.Session):
             key=key,
             limit=limit,
             max_pages=max_pages,
+            on_page=on_page,
             **request_options,
         )
 
@@ -451,9 +454,15 @@ def session(
 ) -> KalshiSession:
     """Make a :class:`KalshiSession` for demo, production or a local server.
 
-    :param env: ``"demo"``, ``"production"`` (or ``"prod"``), an :class:`Environment`, or a
-        base URL such as ``"http://127.0.0.1:8080/trade-api/v2"``. When ``None``, the
-        ``KALSHI_ENV`` environment variable decides, else ``"demo"``.
+    :param env: ``"demo"``, ``"production"`` (or ``"prod"``), ``"local"``, an
+        :class:`Environment`, or a base URL such as ``"http://127.0.0.1:8080/trade-api/v2"``.
+        When ``None``, the ``KALSHI_ENV`` environment variable decides, else ``"demo"``.
+        ``"local"`` starts a fresh :class:`~requests_kalshi.testing.LocalExchange` and returns
+        a :class:`~requests_kalshi.local.LocalSession` bound to it, which stops it on
+        :meth:`~requests_kalshi.local.LocalSession.close`. It signs with the exchange's
+        throwaway key; only credentials passed here (``auth=``, ``key_id=`` and
+        ``private_key=``) replace it, and their key is registered with the exchange;
+        ``KALSHI_*`` key variables are ignored, so settings meant for demo cannot break it.
     :param auth: a ready auth object (usually a :class:`KalshiAuth`).
     :param key_id: the API key id, with ``private_key``, instead of ``auth``.
     :param private_key: the private key, as for :class:`KalshiAuth`.
@@ -475,16 +484,18 @@ def session(
     :returns: an authenticated session; with no credentials given, one built from the
         ``KALSHI_*`` variables when ``KALSHI_API_KEY_ID`` or a key variable is set (see
         :meth:`KalshiAuth.from_env`), else an unauthenticated one for public endpoints.
-    :raises ConfigurationError: conflicting or incomplete credentials, a bad option, or an
+    :raises ConfigurationError: conflicting or incomplete credentials, a bad option, an
         option that would be ignored (``password``/``allowed_hosts`` with ``auth``, ``retry``
-        with ``retries``/``backoff_factor``).
+        with ``retries``/``backoff_factor``), or for ``"local"`` an ``auth`` that is not a
+        :class:`KalshiAuth`.
     :raises UnknownEnvironmentError: an unknown environment.
     :raises KeyLoadError: the key cannot be loaded.
     """
     variables = os.environ if environ is None else environ
     if env is None:
         env = variables.get(ENV_ENVIRONMENT, "").strip() or "demo"
-    environment = resolve_environment(env)
+    local = is_local(env)
+    environment = None if local else resolve_environment(env)
     if auth is not None and (key_id is not None or private_key is not None):
         raise ConfigurationError("pass either auth= or key_id= and private_key=, not both.")
     allowed_hosts = tuple(allowed_hosts)
@@ -500,8 +511,10 @@ def session(
         auth = KalshiAuth(key_id, private_key, password=password, allowed_hosts=allowed_hosts)
     elif auth is None and password is not None:
         raise ConfigurationError("password= was given without key_id= and private_key=.")
-    elif auth is None and any(
-        variables.get(name) for name in (ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT)
+    elif (
+        auth is None
+        and not local
+        and any(variables.get(name) for name in (ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT))
     ):
         auth = KalshiAuth.from_env(variables, allowed_hosts=allowed_hosts)
     elif auth is None and allowed_hosts:
@@ -513,12 +526,16 @@ def session(
         retry = RetryPolicy(total=retries, backoff_factor=backoff_factor)
     elif (retries, backoff_factor) != (3, 0.5):
         raise ConfigurationError("pass either retry= or retries=/backoff_factor=, not both.")
-    return KalshiSession(
-        environment,
-        auth=auth,
-        retry=retry,
-        timeout=timeout,
-        rate_limit=rate_limit,
-        raise_errors=raise_errors,
-        correct_clock=correct_clock,
-    )
+    options: dict[str, Any] = {
+        "auth": auth,
+        "retry": retry,
+        "timeout": timeout,
+        "rate_limit": rate_limit,
+        "raise_errors": raise_errors,
+        "correct_clock": correct_clock,
+    }
+    if environment is None:
+        from .local import local_session
+
+        return local_session(**options)
+    return KalshiSession(environment, **options)

@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -33,11 +34,11 @@ FROZEN = 1703123456.789
 
 
 def prepared(method: str, url: str, **kwargs: object) -> requests.PreparedRequest:
-    return requests.Request(method, url, **kwargs).prepare()  # type: ignore[arg-type]
+    return requests.Request(method, url, **kwargs).prepare()
 
 
 def sign(auth: KalshiAuth, method: str, url: str, **kwargs: object) -> requests.PreparedRequest:
-    request = requests.Request(method, url, auth=auth, **kwargs)  # type: ignore[arg-type]
+    request = requests.Request(method, url, auth=auth, **kwargs)
     return request.prepare()
 
 
@@ -179,12 +180,12 @@ def test_body_is_untouched_for_streams_and_files(
 
     gen = chunks()
     r = sign(auth, "POST", DEMO.rest_url + "/portfolio/orders", data=gen)
-    assert r.body is gen
+    assert cast(object, r.body) is gen
     assert consumed == []
     upload = io.BytesIO(b"payload")
     upload.seek(3)
     r = sign(auth, "POST", DEMO.rest_url + "/portfolio/orders", data=upload)
-    assert r.body is upload
+    assert cast(object, r.body) is upload
     assert upload.tell() == 3
     assert_signed(ed_key.public_key(), r.headers, "POST", "/trade-api/v2/portfolio/orders", KEY_ID)
 

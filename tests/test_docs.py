@@ -6,15 +6,18 @@ How examples are written:
   to bottom, so a later block may use what an earlier one defined.
 - They run in a small world where the examples' own words are true: Kalshi's hosts (demo and
   production, REST and WebSocket) are served by a :class:`LocalExchange` and a WebSocket server
-  that check every signature; ``HOME`` is a temporary directory whose ``~/kalshi/demo-key.txt``
-  and ``~/kalshi/prod-key.txt`` hold the exchange's key; the placeholder key id
-  ``"a952bafb-…"`` is replaced by a key id the exchange knows; ``KALSHI_*`` variables are unset;
-  the working directory is a temporary directory.
+  that check every signature (``websockets`` reaches the WebSocket server,
+  ``websocket-client`` the exchange's own ``ws_url``); ``HOME`` is a temporary directory
+  whose ``~/kalshi/demo-key.txt`` and ``~/kalshi/prod-key.txt`` hold the exchange's key; the
+  placeholder key id ``"a952bafb-…"`` is replaced by a key id the exchange knows; ``KALSHI_*``
+  variables are unset; the working directory is a temporary directory.
 - Functions named ``test_*`` that a block defines are called, with the fixtures
   ``kalshi_exchange``, ``kalshi_mock`` and ``tmp_path``, or names the page defined.
 - ``<!-- test-setup`` … ``-->`` right before a block: hidden Python run first (the page's
   readers do not see it), for names an example assumes, such as ``MyBot``.
-- ``<!-- not-tested: reason -->`` right before a block skips it; the reason is required.
+- ``<!-- not-tested: reason -->`` right before a block would skip it, but no page may use it:
+  every example runs (``docs/index.md`` says so).
+- Logging levels and handlers an example changes are put back after its page.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import contextlib
 import gc
 import inspect
 import io
+import logging
 import os
 import re
 import textwrap
@@ -36,6 +40,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
+import websocket
 import websockets
 from requests.adapters import HTTPAdapter
 
@@ -156,7 +161,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         keys = {DOCS_KEY_ID: exchange.auth.public_key, exchange.key_id: exchange.auth.public_key}
         ws_server = KalshiWebSocketServer(keys=keys)
         with ws_server.running_in_thread() as ws_url:
-            _route_kalshi_hosts(monkeypatch, exchange.url, ws_url)
+            _route_kalshi_hosts(monkeypatch, exchange.url, ws_url, exchange.ws_url)
             try:
                 yield World(exchange, ws_server, tmp_path)
             finally:
@@ -164,13 +169,17 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
                 os.environ.update(saved_environ)
 
 
-def _route_kalshi_hosts(monkeypatch: pytest.MonkeyPatch, rest_url: str, ws_url: str) -> None:
+def _route_kalshi_hosts(
+    monkeypatch: pytest.MonkeyPatch, rest_url: str, ws_url: str, exchange_ws_url: str
+) -> None:
     """Send what goes to Kalshi's hosts to the local servers instead; the path is unchanged,
     so signatures made for Kalshi's URLs verify there."""
     rest_origin = urlsplit(rest_url).netloc
     ws_origin = urlsplit(ws_url).netloc
+    exchange_ws_origin = urlsplit(exchange_ws_url).netloc
     real_send = HTTPAdapter.send
     real_connect = websockets.connect
+    real_client_connect: Callable[..., None] = websocket.WebSocket.connect
 
     def send(self: HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kw: Any) -> Any:
         parts = urlsplit(request.url or "")
@@ -185,8 +194,15 @@ def _route_kalshi_hosts(monkeypatch: pytest.MonkeyPatch, rest_url: str, ws_url: 
             uri = urlunsplit(("ws", ws_origin, *parts[2:]))
         return real_connect(uri, *args, **kwargs)
 
+    def client_connect(self: websocket.WebSocket, url: str, **options: Any) -> None:
+        parts = urlsplit(url)
+        if parts.hostname in KALSHI_HOSTS:
+            url = urlunsplit(("ws", exchange_ws_origin, *parts[2:]))
+        real_client_connect(self, url, **options)
+
     monkeypatch.setattr(HTTPAdapter, "send", send)
     monkeypatch.setattr(websockets, "connect", connect)
+    monkeypatch.setattr(websocket.WebSocket, "connect", client_connect)
 
 
 # -- running a page ------------------------------------------------------------------------
@@ -194,7 +210,7 @@ def _route_kalshi_hosts(monkeypatch: pytest.MonkeyPatch, rest_url: str, ws_url: 
 
 def run_page(blocks: list[Block], world: World) -> None:
     namespace: dict[str, Any] = {"__name__": "__docs__"}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _logging_restored():
         # Examples may leave a session open, as short scripts do; that is not what is tested.
         warnings.simplefilter("ignore", ResourceWarning)
         try:
@@ -217,6 +233,26 @@ def run_page(blocks: list[Block], world: World) -> None:
                     value.stop()
             namespace.clear()
             gc.collect()
+
+
+@contextlib.contextmanager
+def _logging_restored() -> Iterator[None]:
+    """Put back the levels and root handlers an example changes (``basicConfig``, DEBUG)."""
+    manager = logging.root.manager
+    levels = {
+        name: logger.level
+        for name, logger in manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    root_level, root_handlers = logging.root.level, logging.root.handlers[:]
+    try:
+        yield
+    finally:
+        for name, logger in list(manager.loggerDict.items()):
+            if isinstance(logger, logging.Logger):
+                logger.setLevel(levels.get(name, logging.NOTSET))
+        logging.root.setLevel(root_level)
+        logging.root.handlers[:] = root_handlers
 
 
 def _run(block: Block, code: str, namespace: dict[str, Any], what: str = "") -> None:
@@ -276,9 +312,12 @@ def test_examples_run(page: str, world: World) -> None:
 # -- the conventions themselves ------------------------------------------------------------
 
 
-def test_every_skip_has_a_reason() -> None:
-    missing = [b.where for b in ALL_BLOCKS if b.skip is not None and len(b.skip) < 10]
-    assert not missing, f"<!-- not-tested: reason --> needs a real reason at {missing}"
+def test_no_example_is_skipped() -> None:
+    skipped = [f"{b.where} ({b.skip})" for b in ALL_BLOCKS if b.skip is not None]
+    assert not skipped, (
+        f"docs/index.md says every example runs, but these are marked not-tested: {skipped}; "
+        "add what they need to the dev extra, or rewrite them, so that they run"
+    )
 
 
 def test_markers_sit_on_python_blocks() -> None:
@@ -354,6 +393,36 @@ def test_websocket_examples_really_connect(world: World) -> None:
     verdicts = [h.verdict for h in world.ws_server.handshakes]
     assert len(verdicts) >= 2, verdicts
     assert set(verdicts) == {"ok"}
+    # websocket-client's handshake went to the local exchange, which checked its signature.
+    handshakes = [r for r in world.exchange.requests if r.path == "/trade-api/ws/v2"]
+    assert [(r.status, r.auth) for r in handshakes] == [(101, "ok")]
+    assert handshakes[0].headers["KALSHI-ACCESS-KEY"] == DOCS_KEY_ID
+
+
+def test_the_dotenv_example_signs_with_the_key_from_the_file(world: World) -> None:
+    run_page(_page("docs/keys.md"), world)
+    balance = [r for r in world.exchange.requests if r.path.endswith("/portfolio/balance")]
+    assert balance, "the keys page sent nothing"
+    assert {(r.auth, r.headers["KALSHI-ACCESS-KEY"]) for r in balance} == {("ok", DOCS_KEY_ID)}
+
+
+def test_the_debug_logging_example_logs_the_signed_text(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    logger = logging.getLogger("requests_kalshi")
+    before = logger.level
+    run_page(_page("docs/troubleshooting.md"), world)
+    signed = [r.getMessage() for r in caplog.records if r.getMessage().startswith("signing ")]
+    assert f"GET/trade-api/v2/portfolio/balance' for key {DOCS_KEY_ID}" in "\n".join(signed)
+    assert logger.level == before, "the example's DEBUG level was put back"
+
+
+def test_the_collector_shows_progress(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    run_page(_page("docs/session.md"), world)
+    bar = capsys.readouterr().err
+    assert "/markets: " in bar
+    assert "150 items" in bar
+    assert "page=1" in bar
 
 
 def test_test_functions_in_examples_are_called_with_fixtures(world: World) -> None:

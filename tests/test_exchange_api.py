@@ -47,7 +47,7 @@ def test_markets_paginate_over_every_seeded_market(s: KalshiSession) -> None:
     cursor = ""
     pages = 0
     while True:
-        params = {"limit": 40, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, int | str] = {"limit": 40, **({"cursor": cursor} if cursor else {})}
         r = s.get("/markets", params=params, timeout=5)
         assert r.status_code == 200, r.text
         page = r.json()
