@@ -7,7 +7,6 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -16,11 +15,8 @@ from urllib.parse import urlsplit
 from requests_kalshi.errors import ConfigurationError, KalshiError
 from requests_kalshi.session import KalshiSession, session
 
-from .authcheck import DEFAULT_WINDOW
-from .faults import RateLimit
-from .market import Market
+from .front import ExchangeFront, make_core
 from .simulator import SimulatedExchange
-from .state import DEFAULT_BALANCE
 from .wsframes import CLOSE, PING, PONG, TEXT, accept_key, encode_frame, read_frame
 
 __all__ = ["ExchangeNotRunningError", "LocalExchange"]
@@ -32,48 +28,36 @@ class ExchangeNotRunningError(KalshiError, RuntimeError):
     """The local exchange was used before :meth:`LocalExchange.start` or after it stopped."""
 
 
-class LocalExchange(SimulatedExchange):
+class LocalExchange(ExchangeFront):
     """A Kalshi-like exchange on ``http://127.0.0.1:PORT/trade-api/v2``, for tests.
 
     It checks every signature as Kalshi does, serves a small, consistent slice of the API,
     and misbehaves on request (see :meth:`fail_next`, :meth:`delay_next`,
     :meth:`drop_next`, :attr:`clock_offset` and :meth:`set_rate_limit`).
 
+    The exchange itself is its :attr:`core`, a :class:`SimulatedExchange`; this class is
+    the HTTP server around it, and every testing name (:attr:`state`, :attr:`requests`,
+    :meth:`fail_next`…) is the core's.
+
     >>> with LocalExchange(key_type="ed25519") as ex, ex.session() as s:
     ...     s.get("/portfolio/balance").json()
     {'balance': 100000, 'portfolio_value': 0}
 
     :param port: the TCP port; 0 (default) picks a free one.
-    :param key_type: ``"rsa"`` (default) or ``"ed25519"``; see :class:`SimulatedExchange`.
-    :param markets: the markets to serve; 150 seeded markets by default.
-    :param balance: the starting balance in cents ($1,000 by default).
-    :param timestamp_window: seconds a timestamp may be off (5 by default).
-    :param rate_limit: answer 429 above these budgets; off by default.
-    :param clock: the server clock (Unix seconds); :func:`time.time` by default.
-    :raises ConfigurationError: an unusable option.
+    :param core: the exchange to serve, perhaps already served by another transport; a new
+        one made from ``options`` by default.
+    :param options: keyword arguments of :class:`SimulatedExchange` for a new core:
+        ``key_type`` (``"rsa"``, the default, or ``"ed25519"``), ``markets``, ``balance``,
+        ``timestamp_window``, ``rate_limit``, ``clock``…
+    :raises ConfigurationError: an unusable option, or both ``core`` and ``options``.
     """
 
     def __init__(
-        self,
-        *,
-        port: int = 0,
-        key_type: str = "rsa",
-        markets: Iterable[Market] | None = None,
-        balance: int = DEFAULT_BALANCE,
-        timestamp_window: float = DEFAULT_WINDOW,
-        rate_limit: RateLimit | None = None,
-        clock: Callable[[], float] | None = None,
+        self, *, port: int = 0, core: SimulatedExchange | None = None, **options: Any
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigurationError(f"port must be 0 (any free port) or 1-65535, not {port!r}.")
-        super().__init__(
-            key_type=key_type,
-            markets=markets,
-            balance=balance,
-            timestamp_window=timestamp_window,
-            rate_limit=rate_limit,
-            clock=clock,
-        )
+        self.core = make_core(core, options)
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -220,7 +204,9 @@ def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
                 return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length > 0 else b""
-            outcome = exchange.handle(self.command, self.path, dict(self.headers.items()), body)
+            outcome = exchange.core.handle(
+                self.command, self.path, dict(self.headers.items()), body
+            )
             if outcome.delay and exchange._stopping.wait(outcome.delay):
                 outcome.drop = True
             if outcome.drop:
@@ -239,9 +225,9 @@ def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
             """A signed handshake to /trade-api/ws/v2 upgrades; the exchange has no channels."""
             self.close_connection = True
             if urlsplit(self.path).path != WS_PATH:
-                outcome = exchange.handle("GET", self.path, dict(self.headers.items()))
+                outcome = exchange.core.handle("GET", self.path, dict(self.headers.items()))
             else:
-                outcome = exchange.websocket_handshake(self.path, dict(self.headers.items()))
+                outcome = exchange.core.websocket_handshake(self.path, dict(self.headers.items()))
             if outcome.status != 101:
                 self.send_response_only(outcome.status)
                 for name, value in outcome.headers.items():

@@ -194,6 +194,13 @@ class SimulatedExchange:
             serialization.NoEncryption(),
         )
 
+    def auth_for_host(self, host: str) -> KalshiAuth:
+        """A :class:`KalshiAuth` with the throwaway key that also signs for ``host``.
+
+        For transports that answer for a host other than Kalshi's or loopback (a proxy's).
+        """
+        return KalshiAuth(self.key_id, self._key, allowed_hosts=[host], clock=self._clock)
+
     def set_rate_limit(self, limit: RateLimit | None) -> None:
         """Answer ``429 {"error": "too many requests"}`` above ``limit``; ``None`` turns it off.
 
