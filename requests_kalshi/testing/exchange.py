@@ -193,6 +193,9 @@ _NO_CHANNELS = json.dumps(
 
 
 def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
+    def _wait(seconds: float) -> bool:
+        return not exchange._stopping.wait(seconds)
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # one small response must not wait for a delayed ACK
@@ -205,7 +208,7 @@ def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length > 0 else b""
             outcome = exchange.core.handle(
-                self.command, self.path, dict(self.headers.items()), body
+                self.command, self.path, dict(self.headers.items()), body, wait=_wait
             )
             if outcome.delay and exchange._stopping.wait(outcome.delay):
                 outcome.drop = True

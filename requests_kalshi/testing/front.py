@@ -130,15 +130,31 @@ class ExchangeFront:
         path: str | None = None,
         method: str | None = None,
         body: Any = None,
+        after_processing: bool = False,
     ) -> None:
         """Fail the next ``n`` matching requests: :meth:`~.SimulatedExchange.fail_next`."""
-        self.core.fail_next(n, status=status, path=path, method=method, body=body)
+        self.core.fail_next(
+            n,
+            status=status,
+            path=path,
+            method=method,
+            body=body,
+            after_processing=after_processing,
+        )
 
     def delay_next(
-        self, n: int = 1, *, seconds: float, path: str | None = None, method: str | None = None
+        self,
+        n: int = 1,
+        *,
+        seconds: float,
+        path: str | None = None,
+        method: str | None = None,
+        after_processing: bool = False,
     ) -> None:
         """Delay the next ``n`` matching requests: :meth:`~.SimulatedExchange.delay_next`."""
-        self.core.delay_next(n, seconds=seconds, path=path, method=method)
+        self.core.delay_next(
+            n, seconds=seconds, path=path, method=method, after_processing=after_processing
+        )
 
     def drop_next(
         self,
