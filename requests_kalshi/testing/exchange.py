@@ -7,6 +7,7 @@ import json
 import logging
 import socket
 import threading
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -15,8 +16,9 @@ from urllib.parse import urlsplit
 from requests_kalshi.errors import ConfigurationError, KalshiError
 from requests_kalshi.session import KalshiSession, session
 
+from .framing import Malformed, read_body, status_code_name
 from .front import ExchangeFront, make_core
-from .simulator import SimulatedExchange
+from .simulator import Outcome, SimulatedExchange
 from .wsframes import CLOSE, PING, PONG, TEXT, accept_key, encode_frame, read_frame
 
 __all__ = ["ExchangeNotRunningError", "LocalExchange"]
@@ -51,6 +53,9 @@ class LocalExchange(ExchangeFront):
         ``timestamp_window``, ``rate_limit``, ``clock``…
     :raises ConfigurationError: an unusable option, or both ``core`` and ``options``.
     """
+
+    body_timeout: float = 10.0
+    """Seconds a request body may take to arrive in full; then it is answered 400."""
 
     def __init__(
         self, *, port: int = 0, core: SimulatedExchange | None = None, **options: Any
@@ -205,24 +210,81 @@ def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
             if self.headers.get("Upgrade", "").lower() == "websocket" and self.command == "GET":
                 self._websocket()
                 return
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length > 0 else b""
-            outcome = exchange.core.handle(
-                self.command, self.path, dict(self.headers.items()), body, wait=_wait
-            )
+            headers = dict(self.headers.items())
+            try:
+                body = self._body()
+                outcome = exchange.core.handle(self.command, self.path, headers, body, wait=_wait)
+            except Malformed as error:
+                self.close_connection = True
+                outcome = exchange.core.refuse(
+                    self.command, self.path, headers, error.status, error.code, error.message
+                )
+            except Exception:
+                log.exception("local exchange: failed on %s %s", self.command, self.path[:200])
+                self.close_connection = True
+                outcome = exchange.core.refuse(
+                    self.command,
+                    self.path,
+                    headers,
+                    500,
+                    "internal_server_error",
+                    "the local exchange failed (see the 'requests_kalshi' log)",
+                )
             if outcome.delay and exchange._stopping.wait(outcome.delay):
                 outcome.drop = True
             if outcome.drop:
                 self.close_connection = True
                 return
+            self._send(outcome)
+
+        def _body(self) -> bytes:
+            self.connection.settimeout(exchange.body_timeout)
+            try:
+                return read_body(
+                    self.headers.get_all("Content-Length") or [],
+                    self.headers.get_all("Transfer-Encoding") or [],
+                    self.rfile,
+                )
+            except TimeoutError:
+                raise Malformed(
+                    400,
+                    "incomplete_body",
+                    f"the body did not arrive within {exchange.body_timeout:g} s",
+                ) from None
+            finally:
+                self.connection.settimeout(None)
+
+        def _send(self, outcome: Outcome) -> None:
             self.send_response_only(outcome.status)
             self.send_header("Server", self.version_string())
             for name, value in outcome.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(outcome.body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(outcome.body)
+
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
+            """Answer what the HTTP parser refused (a line too long…) in JSON, then close."""
+            self.close_connection = True
+            # Refused before its version was read, a request counts as HTTP/0.9, which
+            # would get no status line.
+            self.request_version = self.protocol_version
+            self.log_error("refused: %d %s", code, message)
+            headers = getattr(self, "headers", None)
+            outcome = exchange.core.refuse(
+                self.command or "",
+                getattr(self, "path", ""),
+                dict(headers.items()) if headers is not None else {},
+                code,
+                status_code_name(code),
+                message or HTTPStatus(code).phrase,
+            )
+            self._send(outcome)
 
         def _websocket(self) -> None:
             """A signed handshake to /trade-api/ws/v2 upgrades; the exchange has no channels."""
@@ -256,7 +318,7 @@ def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
                 elif opcode == TEXT:
                     self.wfile.write(encode_frame(TEXT, _NO_CHANNELS))
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
         def log_message(self, format: str, *args: Any) -> None:
             log.debug("local exchange: " + format, *args)

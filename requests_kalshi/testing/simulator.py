@@ -30,6 +30,7 @@ from requests_kalshi.errors import ConfigurationError
 from requests_kalshi.keys import PrivateKey
 
 from .authcheck import DEFAULT_WINDOW, AuthVerdict, PublicKey, check_headers
+from .bodycheck import body_problem
 from .faults import TOO_MANY_REQUESTS, FaultPlan, RateLimit, RateLimiter
 from .market import Market, seed_markets
 from .state import DEFAULT_BALANCE, ExchangeState, Rejection, api_error, bad_request
@@ -369,6 +370,40 @@ class SimulatedExchange:
         )
         return outcome
 
+    def refuse(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        status: int,
+        code: str,
+        message: str,
+    ) -> Outcome:
+        """Answer a request a transport could not read (see :mod:`.framing`), and record it.
+
+        :returns: ``status`` with the body ``{"error": {"code": code, "message": message}}``.
+        """
+        path = urlsplit(target).path if target else ""
+        self._record(
+            RecordedRequest(
+                method=method,
+                path=path,
+                query={},
+                headers=dict(headers),
+                body=b"",
+                auth="skipped",
+                status=status,
+            )
+        )
+        return Outcome(
+            status=status,
+            headers={
+                "Content-Type": "application/json",
+                "Date": formatdate(self.now(), usegmt=True),
+            },
+            body=json.dumps({"error": {"code": code, "message": message}}).encode(),
+        )
+
     def _process(
         self,
         method: str,
@@ -386,6 +421,10 @@ class SimulatedExchange:
             return check.reason, 429, dict(TOO_MANY_REQUESTS)
         if route is None:
             return (check.reason, *_no_route(path, allowed))
+        problem = body_problem(body) if body else None
+        if problem is not None:
+            rejection = bad_request(problem)
+            return check.reason, rejection.status, rejection.body
         call = _Call(method, query, body, params)
         try:
             status, payload = route[0](self, call)
@@ -466,11 +505,8 @@ class SimulatedExchange:
         return 200, {"market": self.state.market(call.params[0])}
 
     def _create_order(self, call: _Call) -> tuple[int, Any]:
-        try:
-            body = json.loads(call.body or b"null")
-        except ValueError:
-            raise bad_request("the body is not valid JSON") from None
-        return 201, {"order": self.state.create_order(body)}
+        # handle() answered 400 already for a body that is not a JSON object.
+        return 201, {"order": self.state.create_order(json.loads(call.body or b"null"))}
 
     def _orders(self, call: _Call) -> tuple[int, Any]:
         items = self.state.list_orders(
