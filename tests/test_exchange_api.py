@@ -243,7 +243,7 @@ def test_malformed_http_gets_400_and_the_exchange_keeps_serving(
 ) -> None:
     with socket.create_connection(("127.0.0.1", ex.port), timeout=5) as raw:
         raw.sendall(b"NOT-HTTP\r\n\r\n")
-        assert b"Error code: 400" in raw.recv(500)
+        assert b'{"error": {"code": "bad_request"' in raw.recv(500)
     assert s.get("/exchange/status", timeout=5).status_code == 200
 
 

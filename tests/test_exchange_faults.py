@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -195,3 +198,118 @@ def test_rate_limit_given_to_the_constructor() -> None:
     with ex, ex.session(retries=0) as s:
         assert s.get("/markets", timeout=5).ok
         assert s.get("/markets", timeout=5).status_code == 429
+
+
+V2_ORDER = "/portfolio/events/orders"
+
+
+def test_post_processed_then_answered_503_is_not_retried_and_the_order_exists(
+    ex: LocalExchange,
+) -> None:
+    ex.fail_next(status=503, method="POST", path=V2_ORDER, after_processing=True)
+    with ex.session() as s:  # the default retry policy
+        r = s.post(V2_ORDER, json=ORDER, timeout=5)
+        assert r.status_code == 503
+        posts = [x for x in ex.requests if x.method == "POST"]
+        assert [(x.status, x.auth, x.fault) for x in posts] == [(503, "ok", "fail_after")]
+        orders = s.get("/portfolio/orders", timeout=5).json()["orders"]
+        assert [o["client_order_id"] for o in orders] == ["retry-me"]
+        again = s.post(V2_ORDER, json=ORDER, timeout=5)
+        assert again.json()["error"]["code"] == "order_already_exists"
+    assert ex.balance == 100000 - 100
+
+
+def test_a_fault_before_processing_places_nothing(ex: LocalExchange, s: KalshiSession) -> None:
+    ex.fail_next(status=503, method="POST")
+    assert s.post(V2_ORDER, json=ORDER, timeout=5).status_code == 503
+    assert (ex.requests[-1].auth, ex.requests[-1].fault) == ("skipped", "fail")
+    assert ex.state.list_orders() == []
+
+
+def test_drop_after_processing_is_recorded(ex: LocalExchange, s: KalshiSession) -> None:
+    ex.drop_next(method="POST", after_processing=True)
+    with pytest.raises(requests.ConnectionError):
+        s.post(V2_ORDER, json=ORDER, timeout=5)
+    last = ex.requests[-1]
+    assert (last.status, last.auth, last.fault) == (None, "ok", "drop_after")
+    assert len(ex.state.list_orders()) == 1
+
+
+def test_delay_after_processing_places_the_order_before_the_client_gives_up(
+    ex: LocalExchange, s: KalshiSession
+) -> None:
+    ex.delay_next(seconds=2.0, method="POST", after_processing=True)
+    with pytest.raises(requests.ReadTimeout):
+        s.post(V2_ORDER, json=ORDER, timeout=0.2)
+    assert [o["client_order_id"] for o in ex.state.list_orders()] == ["retry-me"]
+
+
+def test_delay_before_processing_checks_the_timestamp_late() -> None:
+    """A request held in transit longer than the window reaches the exchange expired."""
+    with (
+        LocalExchange(key_type="ed25519", timestamp_window=0.2) as ex,
+        ex.session(retries=0, correct_clock=False) as s,
+    ):
+        ex.delay_next(seconds=0.5, method="POST")
+        r = s.post(V2_ORDER, json=ORDER, timeout=5)
+        assert r.json()["error"]["code"] == "header_timestamp_expired"
+        assert (ex.requests[-1].auth, ex.requests[-1].fault) == ("expired", "delay")
+        assert ex.state.list_orders() == []
+        error = error_for_response(r)
+        assert "long after it was signed" in str(error)
+
+
+def test_stopping_cuts_a_held_request_short() -> None:
+    ex = LocalExchange(key_type="ed25519").start()
+    ex.delay_next(seconds=30)
+    s = ex.session(retries=0)
+    failures: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            s.get("/exchange/status", timeout=10)
+        except requests.ConnectionError as error:
+            failures.append(error)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while ex.core._faults._faults and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the request arrived and its delay began
+    ex.stop()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert failures
+    assert ex.requests[-1].status is None
+
+
+def test_clock_offset_option_moves_the_date_header_and_the_window() -> None:
+    with (
+        LocalExchange(key_type="ed25519", clock_offset=3600) as ex,
+        ex.session(retries=0, correct_clock=False) as s,
+    ):
+        r = s.get("/exchange/status", timeout=5)
+        served = email.utils.parsedate_to_datetime(r.headers["Date"]).timestamp()
+        assert 3590 < served - time.time() < 3610
+        assert s.get("/portfolio/balance", timeout=5).status_code == 401
+        ex.clock_offset = 0
+        assert s.get("/portfolio/balance", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize("offset", [float("nan"), float("inf"), "60", True])
+def test_clock_offset_option_rejects_non_numbers(offset: Any) -> None:
+    with pytest.raises(ConfigurationError, match="clock_offset"):
+        LocalExchange(key_type="ed25519", clock_offset=offset)
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf")])
+def test_delay_next_rejects_endless_delays(seconds: float) -> None:
+    with pytest.raises(ConfigurationError, match="finite"):
+        LocalExchange(key_type="ed25519").delay_next(seconds=seconds)
+
+
+def test_fault_plan_refuses_unknown_kinds() -> None:
+    from requests_kalshi.testing.faults import FaultPlan
+
+    with pytest.raises(ConfigurationError, match="fault kind"):
+        FaultPlan().add("explode", 1, path=None, method=None)

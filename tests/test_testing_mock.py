@@ -107,3 +107,25 @@ def test_stop_is_idempotent() -> None:
     kalshi.stop()
     kalshi.stop()
     assert kalshi.mock.registered() == []
+
+
+def test_faults_after_processing_through_responses() -> None:
+    order = {"ticker": "KXLOCAL-26JAN01-T01", "side": "yes", "action": "buy", "count": 1}
+    with KalshiMock(key_type="ed25519") as kalshi, kalshi.session(retries=0) as s:
+        kalshi.fail_next(status=503, method="POST", after_processing=True)
+        r = s.post("/portfolio/events/orders", json=dict(order, yes_price=10, client_order_id="a"))
+        assert r.status_code == 503
+        kalshi.delay_next(seconds=0.001, method="POST", after_processing=True)
+        r = s.post("/portfolio/events/orders", json=dict(order, yes_price=10, client_order_id="b"))
+        assert r.status_code == 201
+        assert [o["client_order_id"] for o in kalshi.state.list_orders()] == ["a", "b"]
+        assert [x.fault for x in kalshi.requests] == ["fail_after", "delay_after"]
+
+
+def test_bad_bodies_are_refused_through_responses_too() -> None:
+    with KalshiMock(key_type="ed25519") as kalshi, kalshi.session(retries=0) as s:
+        r = s.post("/portfolio/events/orders", data=b'{"count": 1e999}')
+        assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid_parameters")
+        assert "out of range" in r.json()["error"]["message"]
+        unsigned = requests.post(kalshi.url + "/portfolio/events/orders", data=b"[")
+        assert unsigned.status_code == 401  # authentication comes first

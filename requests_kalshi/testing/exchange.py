@@ -7,7 +7,7 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -16,11 +16,9 @@ from urllib.parse import urlsplit
 from requests_kalshi.errors import ConfigurationError, KalshiError
 from requests_kalshi.session import KalshiSession, session
 
-from .authcheck import DEFAULT_WINDOW
-from .faults import RateLimit
-from .market import Market
-from .simulator import SimulatedExchange
-from .state import DEFAULT_BALANCE
+from .framing import Malformed, read_body, status_code_name
+from .front import ExchangeFront, make_core
+from .simulator import Outcome, SimulatedExchange
 from .wsframes import CLOSE, PING, PONG, TEXT, accept_key, encode_frame, read_frame
 
 __all__ = ["ExchangeNotRunningError", "LocalExchange"]
@@ -32,48 +30,39 @@ class ExchangeNotRunningError(KalshiError, RuntimeError):
     """The local exchange was used before :meth:`LocalExchange.start` or after it stopped."""
 
 
-class LocalExchange(SimulatedExchange):
+class LocalExchange(ExchangeFront):
     """A Kalshi-like exchange on ``http://127.0.0.1:PORT/trade-api/v2``, for tests.
 
     It checks every signature as Kalshi does, serves a small, consistent slice of the API,
     and misbehaves on request (see :meth:`fail_next`, :meth:`delay_next`,
     :meth:`drop_next`, :attr:`clock_offset` and :meth:`set_rate_limit`).
 
+    The exchange itself is its :attr:`core`, a :class:`SimulatedExchange`; this class is
+    the HTTP server around it, and every testing name (:attr:`state`, :attr:`requests`,
+    :meth:`fail_next`…) is the core's.
+
     >>> with LocalExchange(key_type="ed25519") as ex, ex.session() as s:
     ...     s.get("/portfolio/balance").json()
     {'balance': 100000, 'portfolio_value': 0}
 
     :param port: the TCP port; 0 (default) picks a free one.
-    :param key_type: ``"rsa"`` (default) or ``"ed25519"``; see :class:`SimulatedExchange`.
-    :param markets: the markets to serve; 150 seeded markets by default.
-    :param balance: the starting balance in cents ($1,000 by default).
-    :param timestamp_window: seconds a timestamp may be off (5 by default).
-    :param rate_limit: answer 429 above these budgets; off by default.
-    :param clock: the server clock (Unix seconds); :func:`time.time` by default.
-    :raises ConfigurationError: an unusable option.
+    :param core: the exchange to serve, perhaps already served by another transport; a new
+        one made from ``options`` by default.
+    :param options: keyword arguments of :class:`SimulatedExchange` for a new core:
+        ``key_type`` (``"rsa"``, the default, or ``"ed25519"``), ``markets``, ``balance``,
+        ``timestamp_window``, ``rate_limit``, ``clock``…
+    :raises ConfigurationError: an unusable option, or both ``core`` and ``options``.
     """
 
+    body_timeout: float = 10.0
+    """Seconds a request body may take to arrive in full; then it is answered 400."""
+
     def __init__(
-        self,
-        *,
-        port: int = 0,
-        key_type: str = "rsa",
-        markets: Iterable[Market] | None = None,
-        balance: int = DEFAULT_BALANCE,
-        timestamp_window: float = DEFAULT_WINDOW,
-        rate_limit: RateLimit | None = None,
-        clock: Callable[[], float] | None = None,
+        self, *, port: int = 0, core: SimulatedExchange | None = None, **options: Any
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigurationError(f"port must be 0 (any free port) or 1-65535, not {port!r}.")
-        super().__init__(
-            key_type=key_type,
-            markets=markets,
-            balance=balance,
-            timestamp_window=timestamp_window,
-            rate_limit=rate_limit,
-            clock=clock,
-        )
+        self.core = make_core(core, options)
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -209,6 +198,9 @@ _NO_CHANNELS = json.dumps(
 
 
 def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
+    def _wait(seconds: float) -> bool:
+        return not exchange._stopping.wait(seconds)
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # one small response must not wait for a delayed ACK
@@ -218,30 +210,89 @@ def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
             if self.headers.get("Upgrade", "").lower() == "websocket" and self.command == "GET":
                 self._websocket()
                 return
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length > 0 else b""
-            outcome = exchange.handle(self.command, self.path, dict(self.headers.items()), body)
+            headers = dict(self.headers.items())
+            try:
+                body = self._body()
+                outcome = exchange.core.handle(self.command, self.path, headers, body, wait=_wait)
+            except Malformed as error:
+                self.close_connection = True
+                outcome = exchange.core.refuse(
+                    self.command, self.path, headers, error.status, error.code, error.message
+                )
+            except Exception:
+                log.exception("local exchange: failed on %s %s", self.command, self.path[:200])
+                self.close_connection = True
+                outcome = exchange.core.refuse(
+                    self.command,
+                    self.path,
+                    headers,
+                    500,
+                    "internal_server_error",
+                    "the local exchange failed (see the 'requests_kalshi' log)",
+                )
             if outcome.delay and exchange._stopping.wait(outcome.delay):
                 outcome.drop = True
             if outcome.drop:
                 self.close_connection = True
                 return
+            self._send(outcome)
+
+        def _body(self) -> bytes:
+            self.connection.settimeout(exchange.body_timeout)
+            try:
+                return read_body(
+                    self.headers.get_all("Content-Length") or [],
+                    self.headers.get_all("Transfer-Encoding") or [],
+                    self.rfile,
+                )
+            except TimeoutError:
+                raise Malformed(
+                    400,
+                    "incomplete_body",
+                    f"the body did not arrive within {exchange.body_timeout:g} s",
+                ) from None
+            finally:
+                self.connection.settimeout(None)
+
+        def _send(self, outcome: Outcome) -> None:
             self.send_response_only(outcome.status)
             self.send_header("Server", self.version_string())
             for name, value in outcome.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(outcome.body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(outcome.body)
+
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
+            """Answer what the HTTP parser refused (a line too long…) in JSON, then close."""
+            self.close_connection = True
+            # Refused before its version was read, a request counts as HTTP/0.9, which
+            # would get no status line.
+            self.request_version = self.protocol_version
+            self.log_error("refused: %d %s", code, message)
+            headers = getattr(self, "headers", None)
+            outcome = exchange.core.refuse(
+                self.command or "",
+                getattr(self, "path", ""),
+                dict(headers.items()) if headers is not None else {},
+                code,
+                status_code_name(code),
+                message or HTTPStatus(code).phrase,
+            )
+            self._send(outcome)
 
         def _websocket(self) -> None:
             """A signed handshake to /trade-api/ws/v2 upgrades; the exchange has no channels."""
             self.close_connection = True
             if urlsplit(self.path).path != WS_PATH:
-                outcome = exchange.handle("GET", self.path, dict(self.headers.items()))
+                outcome = exchange.core.handle("GET", self.path, dict(self.headers.items()))
             else:
-                outcome = exchange.websocket_handshake(self.path, dict(self.headers.items()))
+                outcome = exchange.core.websocket_handshake(self.path, dict(self.headers.items()))
             if outcome.status != 101:
                 self.send_response_only(outcome.status)
                 for name, value in outcome.headers.items():
@@ -267,7 +318,7 @@ def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
                 elif opcode == TEXT:
                     self.wfile.write(encode_frame(TEXT, _NO_CHANNELS))
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
         def log_message(self, format: str, *args: Any) -> None:
             log.debug("local exchange: " + format, *args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ _ERRORS = {
 }
 
 
+KINDS = ("fail", "delay", "drop", "fail_after", "delay_after", "drop_after")
+"""Every kind of :class:`Fault`."""
+
+
 def default_error_body(status: int) -> dict[str, Any]:
     """The body an injected failure answers with when none is given.
 
@@ -38,9 +43,12 @@ def default_error_body(status: int) -> dict[str, Any]:
 class Fault:
     """One planned misbehaviour for the next ``remaining`` matching requests.
 
-    :ivar kind: ``"fail"`` (answer ``status`` and ``body``), ``"delay"`` (wait ``seconds``,
-        then answer normally), ``"drop"`` (close the connection without an answer) or
-        ``"drop_after"`` (process the request, then close without an answer).
+    :ivar kind: what to do; before the exchange processes the request: ``"fail"`` (answer
+        ``status`` and ``body`` instead), ``"delay"`` (hold the request ``seconds``, then
+        process it), ``"drop"`` (close the connection, no answer); after it processed the
+        request (an order is placed): ``"fail_after"`` (answer ``status`` and ``body``
+        instead of the real answer), ``"delay_after"`` (hold the answer ``seconds``),
+        ``"drop_after"`` (close the connection instead of answering).
     :ivar remaining: how many more requests this fault applies to.
     :ivar path: only requests to this path (with or without ``/trade-api/v2``); ``None``: any.
     :ivar method: only requests with this method; ``None``: any.
@@ -84,6 +92,8 @@ class FaultPlan:
         :raises ConfigurationError: ``n``, ``path``, ``method``, ``status`` or ``seconds`` is
             not usable.
         """
+        if kind not in KINDS:
+            raise ConfigurationError(f"fault kind must be one of {', '.join(KINDS)}.")
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ConfigurationError(f"n must be a whole number of requests ≥ 1, not {n!r}.")
         if path is not None and (not isinstance(path, str) or not path.startswith("/")):
@@ -96,8 +106,12 @@ class FaultPlan:
             raise ConfigurationError(
                 f"status must be an HTTP error status (400-599), not {status!r}."
             )
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-            raise ConfigurationError(f"seconds must be a number ≥ 0, not {seconds!r}.")
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or not 0 <= seconds < math.inf
+        ):
+            raise ConfigurationError(f"seconds must be a finite number ≥ 0, not {seconds!r}.")
         fault = Fault(
             kind,
             n,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -19,11 +18,8 @@ from requests_kalshi.environments import DEMO, KALSHI_HOSTS, is_loopback_host, r
 from requests_kalshi.errors import ConfigurationError
 from requests_kalshi.session import KalshiSession, session
 
-from .authcheck import DEFAULT_WINDOW
-from .faults import RateLimit
-from .market import Market
+from .front import ExchangeFront, make_core
 from .simulator import SimulatedExchange
-from .state import DEFAULT_BALANCE
 
 if TYPE_CHECKING:
     import responses
@@ -33,12 +29,16 @@ __all__ = ["KalshiMock"]
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")
 
 
-class KalshiMock(SimulatedExchange):
+class KalshiMock(ExchangeFront):
     """Answer requests to a Kalshi base URL from the simulated exchange, through ``responses``.
 
     Every request is checked exactly as :class:`LocalExchange` checks it, signature included,
     so a unit test fails when the code under test signs wrongly. Faults work too; a dropped
     connection raises :class:`requests.ConnectionError` and a delay sleeps.
+
+    The exchange itself is its :attr:`core`, a :class:`SimulatedExchange`; this class is
+    the ``responses`` callback around it. Give it the core of a running
+    :class:`LocalExchange` (``KalshiMock(core=ex.core)``) to serve one account both ways.
 
     >>> with KalshiMock(key_type="ed25519") as kalshi, kalshi.session() as s:
     ...     s.get("/portfolio/balance").json()["balance"]
@@ -50,26 +50,24 @@ class KalshiMock(SimulatedExchange):
     :param base_url: the base URL to answer for; demo by default.
     :param rsps: a :class:`responses.RequestsMock` to register on (you start and stop it);
         by default the mock makes and runs its own.
-    :param key_type: the throwaway key's type, ``"rsa"`` (default) or ``"ed25519"``.
-    :param markets: the markets to serve; 150 seeded markets by default.
-    :param balance: the starting balance in cents.
-    :param timestamp_window: seconds a timestamp may be off (5 by default).
-    :param rate_limit: answer 429 above these budgets; off by default.
-    :param clock: the server clock (Unix seconds); :func:`time.time` by default.
-    :raises ConfigurationError: an unusable option, or ``responses`` is not installed.
+    :param core: the exchange to serve; a new one made from ``options`` by default.
+    :param options: keyword arguments of :class:`SimulatedExchange` for a new core:
+        ``key_type``, ``markets``, ``balance``, ``timestamp_window``, ``rate_limit``,
+        ``clock``…
+    :raises ConfigurationError: an unusable option, both ``core`` and ``options``, or
+        ``responses`` is not installed.
     """
+
+    url: str
+    """The REST base URL it answers for, such as ``https://…/trade-api/v2``."""
 
     def __init__(
         self,
         *,
         base_url: str = DEMO.rest_url,
         rsps: responses.RequestsMock | None = None,
-        key_type: str = "rsa",
-        markets: Iterable[Market] | None = None,
-        balance: int = DEFAULT_BALANCE,
-        timestamp_window: float = DEFAULT_WINDOW,
-        rate_limit: RateLimit | None = None,
-        clock: Callable[[], float] | None = None,
+        core: SimulatedExchange | None = None,
+        **options: Any,
     ) -> None:
         try:
             import responses
@@ -77,23 +75,22 @@ class KalshiMock(SimulatedExchange):
             raise ConfigurationError(
                 "KalshiMock needs the 'responses' package: pip install 'requests-kalshi[testing]'."
             ) from None
-        super().__init__(
-            key_type=key_type,
-            markets=markets,
-            balance=balance,
-            timestamp_window=timestamp_window,
-            rate_limit=rate_limit,
-            clock=clock,
-        )
+        self.core = make_core(core, options)
         self.url = resolve_environment(base_url).rest_url
         host = urlsplit(self.url).hostname or ""
+        self._auth = self.core.auth
         if host not in KALSHI_HOSTS and not is_loopback_host(host):
-            self.auth = KalshiAuth(self.key_id, self._key, allowed_hosts=[host], clock=self._clock)
+            self._auth = self.core.auth_for_host(host)
         self._owns_mock = rsps is None
         self._rsps = (
             responses.RequestsMock(assert_all_requests_are_fired=False) if rsps is None else rsps
         )
         self._registered = False
+
+    @property
+    def auth(self) -> KalshiAuth:
+        """A :class:`KalshiAuth` signing with the throwaway key, trusting :attr:`url`'s host."""
+        return self._auth
 
     @property
     def mock(self) -> responses.RequestsMock:
@@ -141,7 +138,7 @@ class KalshiMock(SimulatedExchange):
     def _respond(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], Any]:
         body = request.body
         data = body.encode() if isinstance(body, str) else body if isinstance(body, bytes) else b""
-        outcome = self.handle(
+        outcome = self.core.handle(
             request.method or "GET", request.path_url, dict(request.headers), data
         )
         if outcome.delay:

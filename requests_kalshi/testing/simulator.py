@@ -11,6 +11,7 @@ import base64
 import binascii
 import functools
 import json
+import math
 import re
 import threading
 import time
@@ -29,6 +30,7 @@ from requests_kalshi.errors import ConfigurationError
 from requests_kalshi.keys import PrivateKey
 
 from .authcheck import DEFAULT_WINDOW, AuthVerdict, PublicKey, check_headers
+from .bodycheck import body_problem
 from .faults import TOO_MANY_REQUESTS, FaultPlan, RateLimit, RateLimiter
 from .market import Market, seed_markets
 from .state import DEFAULT_BALANCE, ExchangeState, Rejection, api_error, bad_request
@@ -53,6 +55,8 @@ class RecordedRequest:
         ``"missing_signature"``, ``"unknown_key"``, ``"bad_timestamp"``, ``"expired"``,
         ``"bad_signature"``, or ``"skipped"`` when a fault answered first.
     :ivar status: the status it was answered with; ``None`` if the connection was dropped.
+    :ivar fault: the kind of injected fault that hit it (``"fail"``, ``"fail_after"``,
+        ``"delay"``, ``"delay_after"``, ``"drop"``, ``"drop_after"``), or ``""``.
     """
 
     method: str
@@ -62,6 +66,7 @@ class RecordedRequest:
     body: bytes
     auth: str
     status: int | None
+    fault: str = ""
 
     @property
     def json(self) -> Any:
@@ -79,7 +84,7 @@ class Outcome:
     :ivar status: the HTTP status to answer with.
     :ivar headers: the response headers (``Date`` and ``Content-Type`` included).
     :ivar body: the response body.
-    :ivar delay: seconds to wait before answering.
+    :ivar delay: seconds to wait before sending the answer (the request was processed).
     :ivar drop: close the connection instead of answering.
     """
 
@@ -112,6 +117,7 @@ class SimulatedExchange:
     :param timestamp_window: seconds a signed timestamp may differ from the server clock.
     :param rate_limit: answer 429 above these budgets; ``None`` (default) for no limit.
     :param clock: the server's clock (Unix seconds); :func:`time.time` by default.
+    :param clock_offset: seconds added to ``clock``, see :attr:`clock_offset`.
     :raises ConfigurationError: an unusable option.
     """
 
@@ -122,7 +128,9 @@ class SimulatedExchange:
     state: ExchangeState
     """Markets, orders and balance."""
     clock_offset: float
-    """Seconds added to the server clock: makes the exchange's clock run ahead (or behind)."""
+    """Seconds added to the server clock: makes the exchange's clock run ahead (or behind).
+
+    It moves the ``Date`` header and the timestamp window check alike."""
     timestamp_window: float
     """Seconds a signed timestamp may differ from the server clock, either way."""
 
@@ -135,6 +143,7 @@ class SimulatedExchange:
         timestamp_window: float = DEFAULT_WINDOW,
         rate_limit: RateLimit | None = None,
         clock: Callable[[], float] | None = None,
+        clock_offset: float = 0.0,
     ) -> None:
         if key_type not in ("rsa", "ed25519"):
             raise ConfigurationError(f"key_type must be 'rsa' or 'ed25519', not {key_type!r}.")
@@ -149,7 +158,13 @@ class SimulatedExchange:
         if clock is not None and not callable(clock):
             raise ConfigurationError("clock must be a function returning Unix time in seconds.")
         self._clock: Callable[[], float] = clock or time.time
-        self.clock_offset = 0.0
+        if (
+            isinstance(clock_offset, bool)
+            or not isinstance(clock_offset, (int, float))
+            or not math.isfinite(clock_offset)
+        ):
+            raise ConfigurationError(f"clock_offset must be seconds, not {clock_offset!r}.")
+        self.clock_offset = float(clock_offset)
         self.timestamp_window = float(timestamp_window)
         self._key: PrivateKey = (
             _throwaway_rsa_key() if key_type == "rsa" else ed25519.Ed25519PrivateKey.generate()
@@ -194,6 +209,13 @@ class SimulatedExchange:
             serialization.NoEncryption(),
         )
 
+    def auth_for_host(self, host: str) -> KalshiAuth:
+        """A :class:`KalshiAuth` with the throwaway key that also signs for ``host``.
+
+        For transports that answer for a host other than Kalshi's or loopback (a proxy's).
+        """
+        return KalshiAuth(self.key_id, self._key, allowed_hosts=[host], clock=self._clock)
+
     def set_rate_limit(self, limit: RateLimit | None) -> None:
         """Answer ``429 {"error": "too many requests"}`` above ``limit``; ``None`` turns it off.
 
@@ -212,26 +234,42 @@ class SimulatedExchange:
         path: str | None = None,
         method: str | None = None,
         body: Any = None,
+        after_processing: bool = False,
     ) -> None:
-        """Answer the next ``n`` matching requests with ``status`` (before checking auth).
+        """Answer the next ``n`` matching requests with ``status``.
 
         :param status: 429 answers ``{"error": "too many requests"}`` as Kalshi does; 5xx
             answer a nested error body.
         :param path: only requests to this path (``"/markets"`` or ``"/trade-api/v2/markets"``).
         :param method: only requests with this method.
         :param body: the JSON body to answer with, instead of the default for ``status``.
+        :param after_processing: process the request first (an order is placed), then answer
+            ``status`` instead of the real answer, as when a gateway fails after the exchange
+            acted. By default the request is answered before authentication and has no effect.
         :raises ConfigurationError: a bad ``n``, ``status``, ``path`` or ``method``.
         """
-        self._faults.add("fail", n, path=path, method=method, status=status, body=body)
+        kind = "fail_after" if after_processing else "fail"
+        self._faults.add(kind, n, path=path, method=method, status=status, body=body)
 
     def delay_next(
-        self, n: int = 1, *, seconds: float, path: str | None = None, method: str | None = None
+        self,
+        n: int = 1,
+        *,
+        seconds: float,
+        path: str | None = None,
+        method: str | None = None,
+        after_processing: bool = False,
     ) -> None:
-        """Wait ``seconds`` before answering the next ``n`` matching requests (to test timeouts).
+        """Hold the next ``n`` matching requests ``seconds`` (to test timeouts).
 
+        :param after_processing: process the request at once (an order is placed) and hold
+            the answer. By default the request itself is held, as if slow in transit, and
+            processed afterwards: the exchange checks its timestamp then, so a delay longer
+            than :attr:`timestamp_window` answers ``header_timestamp_expired``.
         :raises ConfigurationError: a bad ``n``, ``seconds``, ``path`` or ``method``.
         """
-        self._faults.add("delay", n, path=path, method=method, seconds=seconds)
+        kind = "delay_after" if after_processing else "delay"
+        self._faults.add(kind, n, path=path, method=method, seconds=seconds)
 
     def drop_next(
         self,
@@ -274,64 +312,129 @@ class SimulatedExchange:
     # -- handling ------------------------------------------------------------------------
 
     def handle(
-        self, method: str, target: str, headers: Mapping[str, str], body: bytes = b""
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes = b"",
+        *,
+        wait: Callable[[float], bool] | None = None,
     ) -> Outcome:
-        """Answer one request.
+        """Answer one request: faults, authentication, rate limit, route, record.
 
         :param method: the method as received.
         :param target: the request target: path and query string, as sent.
         :param headers: the request headers.
         :param body: the request body.
+        :param wait: how the transport waits ``seconds`` while a delayed request is held
+            before processing; returns ``False`` when the wait was cut short (the
+            transport is stopping), and the connection is then dropped. Sleeps by default.
         """
         parts = urlsplit(target)
         path = parts.path or "/"
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         api_path = path[len(API_PATH) :] if path.startswith(API_PATH + "/") else path
+        fault = self._faults.take(method, path, api_path)
+        kind = fault.kind if fault is not None else ""
         outcome = Outcome()
         verdict = "skipped"
         payload: Any = None
-        fault = self._faults.take(method, path, api_path)
-        if fault is not None and fault.kind == "drop":
+        if fault is not None and kind == "delay" and not (wait or _sleep)(fault.seconds):
             outcome.drop = True
-        elif fault is not None and fault.kind == "fail":
+        elif fault is not None and kind in ("fail", "drop"):
+            outcome.drop = kind == "drop"
             outcome.status, payload = fault.status, fault.body
         else:
-            if fault is not None and fault.kind == "delay":
-                outcome.delay = fault.seconds
-            route, params, allowed = _route(method, path)
-            check = self._check(headers, method, path, public=route is not None and route[1])
-            verdict = check.reason
-            if not check.ok:
-                outcome.status, payload = 401, check.error_body()
-            elif self._limiter is not None and not self._limiter.allow(method):
-                outcome.status, payload = 429, dict(TOO_MANY_REQUESTS)
-            elif route is None:
-                outcome.status, payload = _no_route(path, allowed)
-            else:
-                call = _Call(method, query, body, params)
-                try:
-                    outcome.status, payload = route[0](self, call)
-                except Rejection as rejection:
-                    outcome.status, payload = rejection.status, rejection.body
-            outcome.drop = fault is not None and fault.kind == "drop_after"
+            verdict, outcome.status, payload = self._process(method, path, query, headers, body)
+            if fault is not None and kind == "fail_after":
+                outcome.status, payload = fault.status, fault.body
+            outcome.drop = kind == "drop_after"
+            outcome.delay = fault.seconds if fault is not None and kind == "delay_after" else 0.0
         if not outcome.drop:
             outcome.body = json.dumps(payload).encode()
             outcome.headers = {
                 "Content-Type": "application/json",
                 "Date": formatdate(self.now(), usegmt=True),
             }
-        record = RecordedRequest(
-            method=method,
-            path=path,
-            query=query,
-            headers=dict(headers),
-            body=body,
-            auth=verdict,
-            status=None if outcome.drop else outcome.status,
+        self._record(
+            RecordedRequest(
+                method=method,
+                path=path,
+                query=query,
+                headers=dict(headers),
+                body=body,
+                auth=verdict,
+                status=None if outcome.drop else outcome.status,
+                fault=kind,
+            )
         )
+        return outcome
+
+    def refuse(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        status: int,
+        code: str,
+        message: str,
+    ) -> Outcome:
+        """Answer a request a transport could not read (see :mod:`.framing`), and record it.
+
+        :returns: ``status`` with the body ``{"error": {"code": code, "message": message}}``.
+        """
+        path = urlsplit(target).path if target else ""
+        self._record(
+            RecordedRequest(
+                method=method,
+                path=path,
+                query={},
+                headers=dict(headers),
+                body=b"",
+                auth="skipped",
+                status=status,
+            )
+        )
+        return Outcome(
+            status=status,
+            headers={
+                "Content-Type": "application/json",
+                "Date": formatdate(self.now(), usegmt=True),
+            },
+            body=json.dumps({"error": {"code": code, "message": message}}).encode(),
+        )
+
+    def _process(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> tuple[str, int, Any]:
+        """``(auth verdict, status, payload)``: the exchange's real answer to a request."""
+        route, params, allowed = _route(method, path)
+        check = self._check(headers, method, path, public=route is not None and route[1])
+        if not check.ok:
+            return check.reason, 401, check.error_body()
+        if self._limiter is not None and not self._limiter.allow(method):
+            return check.reason, 429, dict(TOO_MANY_REQUESTS)
+        if route is None:
+            return (check.reason, *_no_route(path, allowed))
+        problem = body_problem(body) if body else None
+        if problem is not None:
+            rejection = bad_request(problem)
+            return check.reason, rejection.status, rejection.body
+        call = _Call(method, query, body, params)
+        try:
+            status, payload = route[0](self, call)
+        except Rejection as rejection:
+            status, payload = rejection.status, rejection.body
+        return check.reason, status, payload
+
+    def _record(self, record: RecordedRequest) -> None:
         with self._record_lock:
             self._requests.append(record)
-        return outcome
 
     def websocket_handshake(self, target: str, headers: Mapping[str, str]) -> Outcome:
         """Answer a WebSocket handshake to ``/trade-api/ws/v2`` as Kalshi does.
@@ -350,17 +453,17 @@ class SimulatedExchange:
                 "Content-Type": "application/json",
                 "Date": formatdate(self.now(), usegmt=True),
             }
-        record = RecordedRequest(
-            method="GET",
-            path=path,
-            query={},
-            headers=dict(headers),
-            body=b"",
-            auth=check.reason,
-            status=outcome.status,
+        self._record(
+            RecordedRequest(
+                method="GET",
+                path=path,
+                query={},
+                headers=dict(headers),
+                body=b"",
+                auth=check.reason,
+                status=outcome.status,
+            )
         )
-        with self._record_lock:
-            self._requests.append(record)
         return outcome
 
     def _check(
@@ -402,11 +505,8 @@ class SimulatedExchange:
         return 200, {"market": self.state.market(call.params[0])}
 
     def _create_order(self, call: _Call) -> tuple[int, Any]:
-        try:
-            body = json.loads(call.body or b"null")
-        except ValueError:
-            raise bad_request("the body is not valid JSON") from None
-        return 201, {"order": self.state.create_order(body)}
+        # handle() answered 400 already for a body that is not a JSON object.
+        return 201, {"order": self.state.create_order(json.loads(call.body or b"null"))}
 
     def _orders(self, call: _Call) -> tuple[int, Any]:
         items = self.state.list_orders(
@@ -461,6 +561,11 @@ def _route(
             return (handler, public), tuple(unquote(g) for g in match.groups()), []
         allowed.append(route_method)
     return None, (), allowed
+
+
+def _sleep(seconds: float) -> bool:
+    time.sleep(seconds)
+    return True
 
 
 def _no_route(path: str, allowed: list[str]) -> tuple[int, Any]:

@@ -1,0 +1,73 @@
+"""One simulated exchange (the core), several transports holding it: HTTP and ``responses``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from requests_kalshi import ConfigurationError
+from requests_kalshi.testing import KalshiMock, LocalExchange, SimulatedExchange
+
+ORDER = {
+    "ticker": "KXLOCAL-26JAN01-T01",
+    "side": "yes",
+    "action": "buy",
+    "count": 1,
+    "yes_price": 10,
+    "client_order_id": "shared-1",
+}
+
+
+@pytest.mark.parametrize("transport", [LocalExchange, KalshiMock])
+def test_transports_hold_a_core_instead_of_being_one(transport: type[Any]) -> None:
+    assert not issubclass(transport, SimulatedExchange)
+    front = transport(key_type="ed25519", balance=500)
+    assert isinstance(front.core, SimulatedExchange)
+    assert front.balance == 500 == front.core.balance
+    assert front.key_id == front.core.key_id
+    assert front.state is front.core.state
+
+
+def test_two_transports_serve_one_account() -> None:
+    core = SimulatedExchange(key_type="ed25519")
+    with LocalExchange(core=core) as ex, ex.session(retries=0) as s:
+        assert s.post("/portfolio/events/orders", json=ORDER, timeout=5).status_code == 201
+    with KalshiMock(core=core) as kalshi, kalshi.session(retries=0) as s:
+        again = s.post("/portfolio/events/orders", json=ORDER)
+        assert again.json()["error"]["code"] == "order_already_exists"
+        assert len(s.get("/portfolio/orders").json()["orders"]) == 1
+    assert [r.status for r in core.requests] == [201, 409, 200]
+    assert ex.requests == kalshi.requests == core.requests
+
+
+def test_the_testing_api_acts_on_the_core() -> None:
+    ex = LocalExchange(key_type="ed25519")
+    ex.clock_offset = 30
+    ex.timestamp_window = 9
+    assert (ex.core.clock_offset, ex.core.timestamp_window) == (30, 9)
+    assert (ex.clock_offset, ex.timestamp_window) == (30, 9)
+    assert abs(ex.now() - ex.core.now()) < 1
+    ex.fail_next(status=503)
+    ex.drop_next()
+    ex.delay_next(seconds=0.01)
+    ex.clear_faults()
+    ex.clear_requests()
+    assert ex.private_key_pem() == ex.core.private_key_pem()
+    # Public names the front does not list are the core's too; private ones are not.
+    assert ex.websocket_handshake.__self__ is ex.core
+    with pytest.raises(AttributeError):
+        ex._keys  # noqa: B018
+    with pytest.raises(AttributeError):
+        ex.no_such_thing  # noqa: B018
+
+
+@pytest.mark.parametrize("transport", [LocalExchange, KalshiMock])
+def test_core_and_options_are_exclusive(transport: type[Any]) -> None:
+    core = SimulatedExchange(key_type="ed25519")
+    with pytest.raises(ConfigurationError, match="either core= or exchange options"):
+        transport(core=core, balance=5)
+    with pytest.raises(ConfigurationError, match="unknown exchange option"):
+        transport(key_type="ed25519", balanse=5)
+    with pytest.raises(ConfigurationError, match="core must be a SimulatedExchange"):
+        transport(core=object())
