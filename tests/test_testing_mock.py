@@ -58,10 +58,16 @@ def test_state_faults_and_drop() -> None:
         kalshi.session(retries=0) as s,
     ):
         assert kalshi.url == PRODUCTION.rest_url
-        order = {"ticker": "KXLOCAL-26JAN01-T01", "side": "yes", "action": "buy", "count": 1}
-        r = s.post("/portfolio/events/orders", json=dict(order, yes_price=10, client_order_id="a"))
+        order = {
+            "ticker": "KXFED-26DEC-T4.25",
+            "side": "bid",
+            "count": "1",
+            "time_in_force": "good_till_canceled",
+            "self_trade_prevention_type": "taker_at_cross",
+        }
+        r = s.post("/portfolio/events/orders", json=dict(order, price="0.10", client_order_id="a"))
         assert r.status_code == 201
-        assert kalshi.balance == 100000 - 10
+        assert kalshi.balance == 100000 - 10 - 2  # the cost and the largest fee, reserved
         kalshi.fail_next(status=429)
         assert s.get("/markets").json() == {"error": "too many requests"}
         kalshi.drop_next()
@@ -69,7 +75,8 @@ def test_state_faults_and_drop() -> None:
             s.get("/markets")
         kalshi.delay_next(seconds=0.001)
         assert s.get("/exchange/status").ok
-        assert s.get("/portfolio/balance", headers={"X": "y"}).json()["portfolio_value"] == 10
+        balance = s.get("/portfolio/balance", headers={"X": "y"}).json()
+        assert balance["portfolio_value"] == 0  # positions only: nothing filled yet
 
 
 def test_registers_on_a_mock_you_own() -> None:
@@ -81,7 +88,8 @@ def test_registers_on_a_mock_you_own() -> None:
         assert kalshi.start() is kalshi
         assert len(rsps.registered()) == registered
         with kalshi.session() as s:
-            assert s.get("/markets/KXLOCAL-26JAN01-T01").json()["market"]["yes_ask"] == 4
+            market = s.get("/markets/KXFED-26DEC-T4.25").json()["market"]
+            assert market["yes_ask_dollars"] == "0.2400"
         assert requests.get("https://example.invalid/other").json() == {"mine": True}
         kalshi.stop()  # leaves your mock alone
         with kalshi.session() as s:

@@ -40,8 +40,8 @@ class LocalExchange(SimulatedExchange):
     :meth:`drop_next`, :attr:`clock_offset` and :meth:`set_rate_limit`).
 
     >>> with LocalExchange(key_type="ed25519") as ex, ex.session() as s:
-    ...     s.get("/portfolio/balance").json()
-    {'balance': 100000, 'portfolio_value': 0}
+    ...     s.get("/portfolio/balance").json()["balance_dollars"]
+    '1000.0000'
 
     :param port: the TCP port; 0 (default) picks a free one.
     :param key_type: ``"rsa"`` (default) or ``"ed25519"``; see :class:`SimulatedExchange`.
