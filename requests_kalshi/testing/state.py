@@ -73,7 +73,8 @@ class ExchangeState:
     :param balance: the user's starting balance in cents.
     :param clock: the server clock (Unix seconds).
     :param seed: chooses the seeded prices and the participants' liquidity.
-    :raises ConfigurationError: ``markets`` holds something that is not a :class:`~requests_kalshi.testing.Market`.
+    :raises ConfigurationError: ``markets`` holds something that is not a
+        :class:`~requests_kalshi.testing.Market`.
     """
 
     def __init__(
