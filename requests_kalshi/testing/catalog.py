@@ -279,7 +279,7 @@ def _game(rng: random.Random, catalog: Catalog) -> None:
 
 
 def seed_catalog(seed: int = 0) -> Catalog:
-    """Four series (weather, the Fed, bitcoin, basketball), seven events, 24 markets.
+    """Four series (weather, the Fed, bitcoin, basketball), six events, 27 markets.
 
     >>> [m.ticker for m in seed_catalog().markets][:2]
     ['KXHIGHNY-26NOV30-T38', 'KXHIGHNY-26NOV30-B39.5']

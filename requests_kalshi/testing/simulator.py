@@ -96,7 +96,7 @@ class SimulatedExchange(MarketControls):
     :param key_type: the throwaway key's type: ``"rsa"`` (RSA-2048, what Kalshi issues by
         default; generated once per process and reused, since RSA key generation is slow) or
         ``"ed25519"``.
-    :param markets: the markets to serve; the seeded catalog by default (four series, seven
+    :param markets: the markets to serve; the seeded catalog by default (four series, six
         events, 27 markets; see :func:`~requests_kalshi.testing.seed_catalog`).
     :param balance: the starting balance in cents.
     :param seed: chooses the seeded prices and the simulated participants' liquidity; the
