@@ -39,10 +39,10 @@ def paginate(
     >>> from requests_kalshi.testing import KalshiMock
     >>> seen = []
     >>> with KalshiMock(key_type="ed25519") as kalshi, kalshi.session() as s:
-    ...     markets = list(paginate(s, "/markets", params={"limit": 100},
+    ...     markets = list(paginate(s, "/markets", params={"limit": 10},
     ...                             on_page=lambda page, items, r: seen.append((page, items))))
     >>> seen
-    [(1, 100), (2, 150)]
+    [(1, 10), (2, 20), (3, 27)]
 
     :param session: a :class:`~requests_kalshi.KalshiSession` (anything with ``get``).
     :param path: the endpoint, e.g. ``"/markets"``.

@@ -52,4 +52,5 @@ def pem(
 def rsa_key_file(tmp_path: Path, rsa_key: rsa.RSAPrivateKey) -> Path:
     path = tmp_path / "kalshi-key.txt"
     path.write_bytes(pem(rsa_key, "pkcs1"))
+    path.chmod(0o600)  # as Kalshi's instructions have it: no warning about a readable key file
     return path

@@ -66,7 +66,8 @@ def one_line_error(err: str) -> str:
 def test_request_local_needs_no_credentials(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "request", "GET", "/portfolio/balance", "--env", "local")
     assert (status, err) == (0, "")
-    assert json.loads(out) == {"balance": 100000, "portfolio_value": 0}
+    balance = json.loads(out)
+    assert (balance["balance"], balance["balance_dollars"]) == (100000, "1000.0000")
 
 
 def test_kalshi_env_local(
@@ -81,11 +82,12 @@ def test_kalshi_env_local(
 def test_request_post_json_and_include(capsys: pytest.CaptureFixture[str]) -> None:
     body = json.dumps(
         {
-            "ticker": "KXLOCAL-26JAN01-T01",
-            "side": "yes",
-            "action": "buy",
-            "count": 1,
-            "yes_price": 3,
+            "ticker": "KXFED-26DEC-T4.25",
+            "side": "bid",
+            "count": "1",
+            "price": "0.03",
+            "time_in_force": "good_till_canceled",
+            "self_trade_prevention_type": "taker_at_cross",
         }
     )
     status, out, _ = run(
@@ -103,7 +105,7 @@ def test_request_post_json_and_include(capsys: pytest.CaptureFixture[str]) -> No
     head, _, payload = out.partition("\n\n")
     assert head.startswith("HTTP 201 Created\n")
     assert "Date: " in head
-    assert json.loads(payload)["order"]["status"] == "resting"
+    assert json.loads(payload)["remaining_count"] == "1.00"  # resting
 
 
 def test_request_http_error_exits_1_with_diagnosis(capsys: pytest.CaptureFixture[str]) -> None:

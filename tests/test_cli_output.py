@@ -24,18 +24,12 @@ from requests_kalshi.cli import DEFAULT_TIMEOUT, main
 from requests_kalshi.testing import LocalExchange
 
 from .conftest import KEY_ID
+from .orders import v2_order
 from .verifier import assert_signed
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "requests-kalshi: "
-ORDER = {
-    "ticker": "KXLOCAL-26JAN01-T01",
-    "side": "yes",
-    "action": "buy",
-    "count": 1,
-    "yes_price": 40,
-    "client_order_id": "curl-order-1",
-}
+ORDER = v2_order(client_order_id="curl-order-1")
 # Quotes, $, backticks, backslashes, spaces and non-ASCII: what a shell would otherwise eat.
 AWKWARD = '{"client_order_id": "it\'s $HOME `id` \\\\ \\"q\\" ünï", "note": "a  b;|&"}'
 
@@ -149,7 +143,7 @@ def test_the_printed_command_runs_in_a_shell(
     order = json.dumps(ORDER)
     command, _ = curl_words(capsys, ex, creds, "post", "/portfolio/events/orders", "-d", order)
     answer = json.loads(shell(command))
-    assert answer["order"]["client_order_id"] == "curl-order-1"
+    assert answer["client_order_id"] == "curl-order-1"
     assert (ex.requests[-1].auth, ex.requests[-1].status) == ("ok", 201)
 
     command, _ = curl_words(capsys, ex, creds, "GET", "/markets?limit=2")

@@ -1,4 +1,8 @@
-"""The local exchange's API slice: markets, pagination, orders, balance, limits, records."""
+"""The local exchange as a server: sessions, limits and cursors, records, options, lifecycle.
+
+Market data, orders and the portfolio have their own files (test_exchange_market_data.py,
+test_exchange_orders.py, test_exchange_shapes.py).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,14 @@ import pytest
 import requests
 
 from requests_kalshi import ConfigurationError, KalshiSession
-from requests_kalshi.testing import ExchangeNotRunningError, LocalExchange, Market, RateLimit
+from requests_kalshi.testing import (
+    ExchangeNotRunningError,
+    LocalExchange,
+    RateLimit,
+    SimulatedExchange,
+)
 
-TICKER = "KXLOCAL-26JAN01-T05"  # seeded: yes_bid 30, yes_ask 32
+TICKER = "KXFED-26DEC-T4.25"  # seeded: yes_bid 0.22, yes_ask 0.24
 
 
 @pytest.fixture
@@ -28,7 +37,14 @@ def s(ex: LocalExchange) -> Iterator[KalshiSession]:
 
 
 def order(**fields: Any) -> dict[str, Any]:
-    body = {"ticker": TICKER, "side": "yes", "action": "buy", "count": 10, "yes_price": 40}
+    body = {
+        "ticker": TICKER,
+        "side": "bid",
+        "count": "10",
+        "price": "0.10",
+        "time_in_force": "good_till_canceled",
+        "self_trade_prevention_type": "taker_at_cross",
+    }
     body.update(fields)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -40,38 +56,6 @@ def test_session_points_at_the_exchange(ex: LocalExchange, s: KalshiSession) -> 
     assert str(ex.port) in ex.url
     assert s.auth is ex.auth
     assert repr(ex).startswith("<LocalExchange http://127.0.0.1:")
-
-
-def test_markets_paginate_over_every_seeded_market(s: KalshiSession) -> None:
-    seen: list[str] = []
-    cursor = ""
-    pages = 0
-    while True:
-        params: dict[str, int | str] = {"limit": 40, **({"cursor": cursor} if cursor else {})}
-        r = s.get("/markets", params=params, timeout=5)
-        assert r.status_code == 200, r.text
-        page = r.json()
-        assert len(page["markets"]) <= 40
-        seen += [m["ticker"] for m in page["markets"]]
-        pages += 1
-        cursor = page["cursor"]
-        if not cursor:
-            break
-    assert pages == 4  # 150 markets, 40 a page
-    assert len(seen) == len(set(seen)) == 150
-
-
-def test_markets_default_limit_is_100(s: KalshiSession) -> None:
-    page = s.get("/markets", timeout=5).json()
-    assert len(page["markets"]) == 100
-    assert page["cursor"]
-    rest = s.get("/markets", params={"cursor": page["cursor"]}, timeout=5).json()
-    assert len(rest["markets"]) == 50
-    assert rest["cursor"] == ""
-
-
-def test_markets_limit_1000_is_accepted(s: KalshiSession) -> None:
-    assert len(s.get("/markets", params={"limit": 1000}, timeout=5).json()["markets"]) == 150
 
 
 @pytest.mark.parametrize("limit", ["1001", "0", "-1", "ten"])
@@ -88,156 +72,6 @@ def test_bad_cursor(s: KalshiSession, cursor: str) -> None:
     assert r.json()["error"]["code"] == "invalid_parameters"
 
 
-def test_market_filters(s: KalshiSession) -> None:
-    by_event = s.get("/markets", params={"event_ticker": "KXLOCAL-26JAN02"}, timeout=5).json()
-    assert len(by_event["markets"]) == 30
-    assert {m["event_ticker"] for m in by_event["markets"]} == {"KXLOCAL-26JAN02"}
-    wanted = f"{TICKER},KXLOCAL-26JAN03-T01"
-    by_ticker = s.get("/markets", params={"tickers": wanted}, timeout=5).json()
-    assert [m["ticker"] for m in by_ticker["markets"]] == [TICKER, "KXLOCAL-26JAN03-T01"]
-    assert s.get("/markets", params={"status": "settled"}, timeout=5).json()["markets"] == []
-
-
-def test_market_by_ticker(s: KalshiSession) -> None:
-    market = s.get(f"/markets/{TICKER}", timeout=5).json()["market"]
-    assert market["ticker"] == TICKER
-    assert (market["yes_bid"], market["yes_ask"]) == (30, 32)
-    assert (market["no_bid"], market["no_ask"]) == (68, 70)
-    r = s.get("/markets/KXNOPE", timeout=5)
-    assert r.status_code == 404
-    assert r.json()["error"]["code"] == "not_found"
-
-
-def test_custom_markets() -> None:
-    markets = [Market("KXA-1", yes_bid=10, yes_ask=12), Market("KXB-1")]
-    with LocalExchange(key_type="ed25519", markets=markets) as ex, ex.session() as s:
-        tickers = [m["ticker"] for m in s.get("/markets", timeout=5).json()["markets"]]
-    assert tickers == ["KXA-1", "KXB-1"]
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"ticker": ""},
-        {"ticker": "KX", "yes_bid": 0},
-        {"ticker": "KX", "yes_ask": 100},
-        {"ticker": "KX", "yes_bid": 60, "yes_ask": 50},
-        {"ticker": "KX", "yes_bid": True},
-    ],
-)
-def test_market_rejects_bad_fields(kwargs: dict[str, Any]) -> None:
-    with pytest.raises(ConfigurationError):
-        Market(**kwargs)
-
-
-@pytest.mark.parametrize("path", ["/portfolio/orders", "/portfolio/events/orders"])
-def test_limit_buy_reserves_and_cancel_refunds(
-    s: KalshiSession, ex: LocalExchange, path: str
-) -> None:
-    r = s.post(path, json=order(client_order_id="c1"), timeout=5)
-    assert r.status_code == 201, r.text
-    placed = r.json()["order"]
-    assert placed["status"] == "resting"
-    assert placed["client_order_id"] == "c1"
-    assert (placed["yes_price"], placed["no_price"]) == (40, 60)
-    assert s.get("/portfolio/balance", timeout=5).json() == {
-        "balance": 100000 - 400,
-        "portfolio_value": 400,
-    }
-    r = s.delete(f"/portfolio/orders/{placed['order_id']}", timeout=5)
-    assert r.status_code == 200, r.text
-    assert r.json()["order"]["status"] == "canceled"
-    assert r.json()["reduced_by"] == 10
-    assert ex.balance == 100000
-    again = s.delete(f"/portfolio/orders/{placed['order_id']}", timeout=5)
-    assert again.status_code == 404
-
-
-def test_no_side_costs_the_no_price(s: KalshiSession, ex: LocalExchange) -> None:
-    r = s.post("/portfolio/orders", json=order(side="no", yes_price=None, no_price=25), timeout=5)
-    assert r.status_code == 201, r.text
-    assert r.json()["order"]["yes_price"] == 75
-    assert ex.balance == 100000 - 250
-
-
-def test_market_buy_executes_at_the_ask(s: KalshiSession, ex: LocalExchange) -> None:
-    yes = s.post("/portfolio/orders", json=order(type="market", yes_price=None), timeout=5)
-    assert yes.json()["order"]["status"] == "executed"
-    assert yes.json()["order"]["fill_count"] == 10
-    no = s.post(
-        "/portfolio/orders", json=order(type="market", side="no", yes_price=None), timeout=5
-    )
-    assert no.status_code == 201
-    assert ex.balance == 100000 - 10 * 32 - 10 * 70
-    executed = yes.json()["order"]["order_id"]
-    assert s.delete(f"/portfolio/orders/{executed}", timeout=5).status_code == 404
-
-
-def test_sell_does_not_touch_the_balance(s: KalshiSession, ex: LocalExchange) -> None:
-    assert s.post("/portfolio/orders", json=order(action="sell"), timeout=5).status_code == 201
-    assert ex.balance == 100000
-
-
-@pytest.mark.parametrize("path", ["/portfolio/orders", "/portfolio/events/orders"])
-def test_client_order_id_is_deduplicated_even_after_cancel(
-    s: KalshiSession, ex: LocalExchange, path: str
-) -> None:
-    first = s.post(path, json=order(client_order_id="dup"), timeout=5).json()["order"]
-    s.delete(f"/portfolio/orders/{first['order_id']}", timeout=5)
-    for where in ("/portfolio/orders", "/portfolio/events/orders"):
-        r = s.post(where, json=order(client_order_id="dup"), timeout=5)
-        assert r.status_code == 409
-        assert r.json() == {
-            "error": {"code": "order_already_exists", "message": "order already exists"}
-        }
-    assert len(s.get("/portfolio/orders", timeout=5).json()["orders"]) == 1
-    assert ex.balance == 100000
-
-
-def test_insufficient_balance() -> None:
-    with LocalExchange(key_type="ed25519", balance=100) as ex, ex.session() as s:
-        r = s.post("/portfolio/orders", json=order(count=3, yes_price=40), timeout=5)
-        assert r.status_code == 400
-        assert r.json()["error"]["code"] == "insufficient_balance"
-        assert ex.balance == 100
-        assert s.get("/portfolio/orders", timeout=5).json()["orders"] == []
-
-
-@pytest.mark.parametrize(
-    ("fields", "status"),
-    [
-        ({"ticker": None}, 400),
-        ({"ticker": 5}, 400),
-        ({"ticker": "KXNOPE"}, 404),
-        ({"side": "maybe"}, 400),
-        ({"action": "hold"}, 400),
-        ({"type": "stop"}, 400),
-        ({"count": 0}, 400),
-        ({"count": "3"}, 400),
-        ({"count": True}, 400),
-        ({"yes_price": None}, 400),
-        ({"yes_price": 100}, 400),
-        ({"yes_price": 40, "no_price": 40}, 400),
-        ({"client_order_id": 7}, 400),
-    ],
-)
-def test_invalid_orders_are_rejected(
-    s: KalshiSession, ex: LocalExchange, fields: dict[str, Any], status: int
-) -> None:
-    r = s.post("/portfolio/orders", json=order(**fields), timeout=5)
-    assert r.status_code == status, r.text
-    assert ex.balance == 100000
-
-
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b""])
-def test_order_body_must_be_a_json_object(s: KalshiSession, ex: LocalExchange, body: bytes) -> None:
-    r = s.post("/portfolio/orders", data=body, timeout=5)
-    assert r.status_code == 400
-    assert r.json()["error"]["code"] == "invalid_parameters"
-    assert ex.requests[-1].body == body
-    assert ex.requests[-1].json == (None if body != b"[1, 2]" else [1, 2])
-
-
 def test_malformed_http_gets_400_and_the_exchange_keeps_serving(
     ex: LocalExchange, s: KalshiSession
 ) -> None:
@@ -245,28 +79,6 @@ def test_malformed_http_gets_400_and_the_exchange_keeps_serving(
         raw.sendall(b"NOT-HTTP\r\n\r\n")
         assert b'{"error": {"code": "bad_request"' in raw.recv(500)
     assert s.get("/exchange/status", timeout=5).status_code == 200
-
-
-def test_orders_list_paginates_and_filters(s: KalshiSession) -> None:
-    ids = [
-        s.post("/portfolio/orders", json=order(count=1), timeout=5).json()["order"]["order_id"]
-        for _ in range(5)
-    ]
-    s.post("/portfolio/orders", json=order(ticker="KXLOCAL-26JAN01-T06", count=1), timeout=5)
-    s.delete(f"/portfolio/orders/{ids[0]}", timeout=5)
-    first = s.get("/portfolio/orders", params={"limit": 4}, timeout=5).json()
-    second = s.get(
-        "/portfolio/orders", params={"limit": 4, "cursor": first["cursor"]}, timeout=5
-    ).json()
-    assert second["cursor"] == ""
-    listed = [o["order_id"] for o in first["orders"] + second["orders"]]
-    assert listed[:5] == ids
-    assert len(listed) == 6
-    mine = s.get("/portfolio/orders", params={"ticker": TICKER, "status": "resting"}, timeout=5)
-    assert [o["order_id"] for o in mine.json()["orders"]] == ids[1:]
-    one = s.get(f"/portfolio/orders/{ids[0]}", timeout=5).json()["order"]
-    assert one["status"] == "canceled"
-    assert s.get("/portfolio/orders/nope", timeout=5).status_code == 404
 
 
 def test_account_limits_follow_the_rate_limit(ex: LocalExchange, s: KalshiSession) -> None:
@@ -280,7 +92,7 @@ def test_account_limits_follow_the_rate_limit(ex: LocalExchange, s: KalshiSessio
 
 
 def test_unknown_paths_and_methods(s: KalshiSession, ex: LocalExchange) -> None:
-    assert s.get("/portfolio/positions", timeout=5).status_code == 404
+    assert s.get("/portfolio/nothing", timeout=5).status_code == 404
     assert s.put("/portfolio/balance", timeout=5).status_code == 405
     elsewhere = ex.url.removesuffix("/trade-api/v2") + "/elsewhere"
     assert s.get(elsewhere, timeout=5).status_code == 404
@@ -354,3 +166,9 @@ def test_fixed_port_and_restart() -> None:
 def test_bad_options_raise_configuration_error(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError):
         LocalExchange(**kwargs)
+
+
+@pytest.mark.parametrize("seed", ["1", True, 1.5])
+def test_seed_must_be_a_whole_number(seed: Any) -> None:
+    with pytest.raises(ConfigurationError, match="seed must be a whole number"):
+        SimulatedExchange(key_type="ed25519", seed=seed)

@@ -16,13 +16,15 @@ from requests_kalshi.api_errors import error_for_response
 from requests_kalshi.testing import LocalExchange, RateLimit
 
 ORDER = {
-    "ticker": "KXLOCAL-26JAN01-T01",
-    "side": "yes",
-    "action": "buy",
-    "count": 2,
-    "yes_price": 50,
+    "ticker": "KXFED-26DEC-T4.25",
+    "side": "bid",
+    "count": "2",
+    "price": "0.05",
+    "time_in_force": "good_till_canceled",
+    "self_trade_prevention_type": "taker_at_cross",
     "client_order_id": "retry-me",
 }
+RESERVED = 10 + 4  # cents: 2 x $0.05, and the largest fee 2 x 0.07 x 0.25 rounded up
 
 
 class FakeClock:
@@ -68,10 +70,12 @@ def test_fail_next_answers_the_status_then_recovers(
 
 
 def test_fail_next_matches_path_and_method(ex: LocalExchange, s: KalshiSession) -> None:
-    ex.fail_next(status=503, path="/portfolio/orders", method="post", body={"custom": True})
+    ex.fail_next(status=503, path="/portfolio/events/orders", method="post", body={"custom": True})
     assert s.get("/portfolio/orders", timeout=5).status_code == 200
-    assert s.post("/portfolio/events/orders", json=ORDER, timeout=5).status_code == 201
-    r = s.post("/trade-api/v2/portfolio/orders", json=dict(ORDER, client_order_id="x"), timeout=5)
+    assert s.post("/portfolio/events/orders/batched", json={"orders": [ORDER]}).status_code == 201
+    r = s.post(
+        "/trade-api/v2/portfolio/events/orders", json=dict(ORDER, client_order_id="x"), timeout=5
+    )
     assert (r.status_code, r.json()) == (503, {"custom": True})
     ex.fail_next(status=500, path="/trade-api/v2/markets")
     assert s.get("/markets", timeout=5).status_code == 500
@@ -82,9 +86,9 @@ def test_fail_next_matches_path_and_method(ex: LocalExchange, s: KalshiSession) 
 
 def test_a_failed_order_was_not_placed(ex: LocalExchange, s: KalshiSession) -> None:
     ex.fail_next(status=500, method="POST")
-    assert s.post("/portfolio/orders", json=ORDER, timeout=5).status_code == 500
-    assert s.post("/portfolio/orders", json=ORDER, timeout=5).status_code == 201
-    assert ex.balance == 100000 - 100
+    assert s.post("/portfolio/events/orders", json=ORDER, timeout=5).status_code == 500
+    assert s.post("/portfolio/events/orders", json=ORDER, timeout=5).status_code == 201
+    assert ex.balance == 100000 - RESERVED
 
 
 def test_drop_next_closes_without_answer(ex: LocalExchange, s: KalshiSession) -> None:
@@ -104,7 +108,7 @@ def test_drop_after_processing_then_retry_with_same_client_order_id(
     retry = s.post("/portfolio/events/orders", json=ORDER, timeout=5)
     assert retry.status_code == 409
     assert retry.json()["error"]["code"] == "order_already_exists"
-    assert ex.balance == 100000 - 100  # charged once
+    assert ex.balance == 100000 - RESERVED  # charged once
     assert len(s.get("/portfolio/orders", timeout=5).json()["orders"]) == 1
 
 
@@ -147,7 +151,7 @@ def test_rate_limit_answers_429_like_kalshi() -> None:
         assert r.json() == {"error": "too many requests"}
         assert "Retry-After" not in r.headers
         writes = [
-            s.post("/portfolio/orders", json=dict(ORDER, client_order_id=str(n)), timeout=5)
+            s.post("/portfolio/events/orders", json=dict(ORDER, client_order_id=str(n)), timeout=5)
             for n in range(3)
         ]
         assert [w.status_code for w in writes] == [201, 201, 429]  # two seconds of burst
@@ -190,7 +194,7 @@ def test_rate_limit_rejects_bad_budgets(limit: dict[str, Any]) -> None:
 
 def test_set_rate_limit_rejects_other_types() -> None:
     with pytest.raises(ConfigurationError):
-        LocalExchange(key_type="ed25519").set_rate_limit(20)  # type: ignore[arg-type]
+        LocalExchange(key_type="ed25519").set_rate_limit(20)
 
 
 def test_rate_limit_given_to_the_constructor() -> None:
@@ -216,7 +220,7 @@ def test_post_processed_then_answered_503_is_not_retried_and_the_order_exists(
         assert [o["client_order_id"] for o in orders] == ["retry-me"]
         again = s.post(V2_ORDER, json=ORDER, timeout=5)
         assert again.json()["error"]["code"] == "order_already_exists"
-    assert ex.balance == 100000 - 100
+    assert ex.balance == 100000 - 10 - 4  # $0.10 for 2 at $0.05 and the largest fee, reserved
 
 
 def test_a_fault_before_processing_places_nothing(ex: LocalExchange, s: KalshiSession) -> None:

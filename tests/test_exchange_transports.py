@@ -9,14 +9,9 @@ import pytest
 from requests_kalshi import ConfigurationError
 from requests_kalshi.testing import KalshiMock, LocalExchange, SimulatedExchange
 
-ORDER = {
-    "ticker": "KXLOCAL-26JAN01-T01",
-    "side": "yes",
-    "action": "buy",
-    "count": 1,
-    "yes_price": 10,
-    "client_order_id": "shared-1",
-}
+from .orders import v2_order
+
+ORDER = v2_order(client_order_id="shared-1")
 
 
 @pytest.mark.parametrize("transport", [LocalExchange, KalshiMock])

@@ -27,6 +27,7 @@ from requests_kalshi.local import LocalSession
 from requests_kalshi.testing import ExchangeNotRunningError, LocalExchange
 
 from .conftest import KEY_ID
+from .orders import V2_ORDERS, v2_order
 from .verifier import assert_signed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +67,8 @@ def test_local_session_talks_to_its_own_exchange() -> None:
         assert s.base_url == s.exchange.url
         assert s.base_url.startswith("http://127.0.0.1:")
         assert s.auth is s.exchange.auth
-        assert s.get("/portfolio/balance").json() == {"balance": 100000, "portfolio_value": 0}
+        balance = s.get("/portfolio/balance").json()
+        assert (balance["balance"], balance["balance_dollars"]) == (100000, "1000.0000")
         seen = s.exchange.requests[-1]
         assert seen.auth == "ok"
         assert_signed(
@@ -104,16 +106,7 @@ def test_each_local_session_has_a_fresh_exchange() -> None:
     with local() as first, local(" LOCAL ") as second:
         assert first.exchange is not second.exchange
         assert first.base_url != second.base_url
-        first.post(
-            "/portfolio/events/orders",
-            json={
-                "ticker": "KXLOCAL-26JAN01-T01",
-                "side": "yes",
-                "action": "buy",
-                "count": 1,
-                "yes_price": 3,
-            },
-        ).raise_for_status()
+        first.post(V2_ORDERS, json=v2_order()).raise_for_status()
         assert first.get("/portfolio/orders").json()["orders"]
         assert second.get("/portfolio/orders").json()["orders"] == []
 

@@ -163,10 +163,10 @@ def exchange() -> Iterator[LocalExchange]:
 
 def test_local_exchange_markets_across_pages(exchange: LocalExchange) -> None:
     s = exchange.session()
-    tickers = [m["ticker"] for m in s.paginate("/markets", params={"limit": 40})]
-    assert len(tickers) == len(set(tickers)) > 80
+    tickers = [m["ticker"] for m in s.paginate("/markets", params={"limit": 10})]
+    assert len(tickers) == len(set(tickers)) == 27
     walked = [r for r in exchange.requests if r.path.endswith("/markets")]
-    assert len(walked) == -(-len(tickers) // 40)
+    assert len(walked) == 3
     assert all(r.auth == "ok" for r in walked)
     assert len(list(s.paginate("/markets", params={"limit": 5}, max_pages=3))) == 15
     with pytest.raises(NotFoundError):

@@ -14,6 +14,7 @@ from requests_kalshi import DEMO, PRODUCTION, ConfigurationError, session, sign_
 from requests_kalshi.testing import KalshiMock
 
 from .conftest import KEY_ID
+from .orders import v2_order
 
 Key = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
@@ -58,10 +59,16 @@ def test_state_faults_and_drop() -> None:
         kalshi.session(retries=0) as s,
     ):
         assert kalshi.url == PRODUCTION.rest_url
-        order = {"ticker": "KXLOCAL-26JAN01-T01", "side": "yes", "action": "buy", "count": 1}
-        r = s.post("/portfolio/events/orders", json=dict(order, yes_price=10, client_order_id="a"))
+        order = {
+            "ticker": "KXFED-26DEC-T4.25",
+            "side": "bid",
+            "count": "1",
+            "time_in_force": "good_till_canceled",
+            "self_trade_prevention_type": "taker_at_cross",
+        }
+        r = s.post("/portfolio/events/orders", json=dict(order, price="0.10", client_order_id="a"))
         assert r.status_code == 201
-        assert kalshi.balance == 100000 - 10
+        assert kalshi.balance == 100000 - 10 - 2  # the cost and the largest fee, reserved
         kalshi.fail_next(status=429)
         assert s.get("/markets").json() == {"error": "too many requests"}
         kalshi.drop_next()
@@ -69,7 +76,8 @@ def test_state_faults_and_drop() -> None:
             s.get("/markets")
         kalshi.delay_next(seconds=0.001)
         assert s.get("/exchange/status").ok
-        assert s.get("/portfolio/balance", headers={"X": "y"}).json()["portfolio_value"] == 10
+        balance = s.get("/portfolio/balance", headers={"X": "y"}).json()
+        assert balance["portfolio_value"] == 0  # positions only: nothing filled yet
 
 
 def test_registers_on_a_mock_you_own() -> None:
@@ -81,7 +89,8 @@ def test_registers_on_a_mock_you_own() -> None:
         assert kalshi.start() is kalshi
         assert len(rsps.registered()) == registered
         with kalshi.session() as s:
-            assert s.get("/markets/KXLOCAL-26JAN01-T01").json()["market"]["yes_ask"] == 4
+            market = s.get("/markets/KXFED-26DEC-T4.25").json()["market"]
+            assert market["yes_ask_dollars"] == "0.2400"
         assert requests.get("https://example.invalid/other").json() == {"mine": True}
         kalshi.stop()  # leaves your mock alone
         with kalshi.session() as s:
@@ -110,13 +119,12 @@ def test_stop_is_idempotent() -> None:
 
 
 def test_faults_after_processing_through_responses() -> None:
-    order = {"ticker": "KXLOCAL-26JAN01-T01", "side": "yes", "action": "buy", "count": 1}
     with KalshiMock(key_type="ed25519") as kalshi, kalshi.session(retries=0) as s:
         kalshi.fail_next(status=503, method="POST", after_processing=True)
-        r = s.post("/portfolio/events/orders", json=dict(order, yes_price=10, client_order_id="a"))
+        r = s.post("/portfolio/events/orders", json=v2_order(client_order_id="a"))
         assert r.status_code == 503
         kalshi.delay_next(seconds=0.001, method="POST", after_processing=True)
-        r = s.post("/portfolio/events/orders", json=dict(order, yes_price=10, client_order_id="b"))
+        r = s.post("/portfolio/events/orders", json=v2_order(client_order_id="b"))
         assert r.status_code == 201
         assert [o["client_order_id"] for o in kalshi.state.list_orders()] == ["a", "b"]
         assert [x.fault for x in kalshi.requests] == ["fail_after", "delay_after"]
@@ -125,7 +133,7 @@ def test_faults_after_processing_through_responses() -> None:
 def test_bad_bodies_are_refused_through_responses_too() -> None:
     with KalshiMock(key_type="ed25519") as kalshi, kalshi.session(retries=0) as s:
         r = s.post("/portfolio/events/orders", data=b'{"count": 1e999}')
-        assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid_parameters")
-        assert "out of range" in r.json()["error"]["message"]
+        assert (r.status_code, r.json()["code"]) == (400, "bad_request")
+        assert "out of range" in r.json()["details"]
         unsigned = requests.post(kalshi.url + "/portfolio/events/orders", data=b"[")
         assert unsigned.status_code == 401  # authentication comes first

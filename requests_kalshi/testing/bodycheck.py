@@ -1,9 +1,9 @@
 """What the local exchange refuses in a JSON request body, before any endpoint reads it.
 
 Kalshi's answers to malformed bodies are not documented; these are the exchange's own: every
-problem is a 400 with the exchange's ``invalid_parameters`` error body, whose message says
-what is wrong. Parsing is bounded: no body can make the exchange recurse deeply, build huge
-integers or produce infinities.
+problem is a 400 with Kalshi's flat ``{"code": "bad_request", "message", "details"}`` body,
+whose details say what is wrong. Parsing is bounded: no body can make the exchange recurse
+deeply, build huge integers or produce infinities.
 """
 
 from __future__ import annotations

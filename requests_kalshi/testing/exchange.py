@@ -42,8 +42,8 @@ class LocalExchange(ExchangeFront):
     :meth:`fail_next`…) is the core's.
 
     >>> with LocalExchange(key_type="ed25519") as ex, ex.session() as s:
-    ...     s.get("/portfolio/balance").json()
-    {'balance': 100000, 'portfolio_value': 0}
+    ...     s.get("/portfolio/balance").json()["balance_dollars"]
+    '1000.0000'
 
     :param port: the TCP port; 0 (default) picks a free one.
     :param core: the exchange to serve, perhaps already served by another transport; a new

@@ -7,8 +7,6 @@ requests. :class:`~requests_kalshi.testing.LocalExchange` serves it over real HT
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import json
 import math
@@ -32,14 +30,21 @@ from requests_kalshi.keys import PrivateKey
 from .authcheck import DEFAULT_WINDOW, AuthVerdict, PublicKey, check_headers
 from .bodycheck import body_problem
 from .faults import TOO_MANY_REQUESTS, FaultPlan, RateLimit, RateLimiter
-from .market import Market, seed_markets
-from .state import DEFAULT_BALANCE, ExchangeState, Rejection, api_error, bad_request
+from .market import Market
+from .records import OrderError
+from .routes import DOMAIN_ROUTES, Call
+from .state import (
+    DEFAULT_BALANCE,
+    ExchangeState,
+    MarketControls,
+    Rejection,
+    api_error,
+    rejection,
+)
 
 __all__ = ["Outcome", "RecordedRequest", "SimulatedExchange"]
 
 API_PATH = "/trade-api/v2"
-MAX_LIMIT = 1000
-DEFAULT_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -95,25 +100,20 @@ class Outcome:
     drop: bool = False
 
 
-Handler = Callable[["SimulatedExchange", "_Call"], tuple[int, Any]]
+_Call = Call
 
 
-@dataclass
-class _Call:
-    method: str
-    query: dict[str, str]
-    body: bytes
-    params: tuple[str, ...]
-
-
-class SimulatedExchange:
+class SimulatedExchange(MarketControls):
     """Kalshi's authentication and a small slice of its API, without a transport.
 
     :param key_type: the throwaway key's type: ``"rsa"`` (RSA-2048, what Kalshi issues by
         default; generated once per process and reused, since RSA key generation is slow) or
         ``"ed25519"``.
-    :param markets: the markets to serve; 150 seeded markets by default.
+    :param markets: the markets to serve; the seeded catalog by default (four series, six
+        events, 27 markets; see :func:`~requests_kalshi.testing.seed_catalog`).
     :param balance: the starting balance in cents.
+    :param seed: chooses the seeded prices and the simulated participants' liquidity; the
+        same seed gives the same book every run.
     :param timestamp_window: seconds a signed timestamp may differ from the server clock.
     :param rate_limit: answer 429 above these budgets; ``None`` (default) for no limit.
     :param clock: the server's clock (Unix seconds); :func:`time.time` by default.
@@ -144,7 +144,10 @@ class SimulatedExchange:
         rate_limit: RateLimit | None = None,
         clock: Callable[[], float] | None = None,
         clock_offset: float = 0.0,
+        seed: int = 0,
     ) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ConfigurationError(f"seed must be a whole number, not {seed!r}.")
         if key_type not in ("rsa", "ed25519"):
             raise ConfigurationError(f"key_type must be 'rsa' or 'ed25519', not {key_type!r}.")
         if isinstance(balance, bool) or not isinstance(balance, int) or balance < 0:
@@ -172,9 +175,7 @@ class SimulatedExchange:
         self.key_id = str(uuid.uuid4())
         self._keys: dict[str, PublicKey] = {self.key_id: self._key.public_key()}
         self.auth = KalshiAuth(self.key_id, self._key, clock=self._clock)
-        self.state = ExchangeState(
-            markets=seed_markets() if markets is None else markets, balance=balance, clock=self.now
-        )
+        self.state = ExchangeState(markets=markets, balance=balance, clock=self.now, seed=seed)
         self._faults = FaultPlan()
         self._limiter: RateLimiter | None = None
         self._limit = RateLimit()
@@ -423,13 +424,13 @@ class SimulatedExchange:
             return (check.reason, *_no_route(path, allowed))
         problem = body_problem(body) if body else None
         if problem is not None:
-            rejection = bad_request(problem)
-            return check.reason, rejection.status, rejection.body
+            refused = rejection(OrderError(400, "bad_request", "bad request", problem))
+            return check.reason, refused.status, refused.body
         call = _Call(method, query, body, params)
         try:
             status, payload = route[0](self, call)
-        except Rejection as rejection:
-            status, payload = rejection.status, rejection.body
+        except Rejection as refusal:
+            status, payload = refusal.status, refusal.body
         return check.reason, status, payload
 
     def _record(self, record: RecordedRequest) -> None:
@@ -481,46 +482,6 @@ class SimulatedExchange:
 
     # -- endpoints -----------------------------------------------------------------------
 
-    def _exchange_status(self, call: _Call) -> tuple[int, Any]:
-        return 200, {"exchange_active": True, "trading_active": True}
-
-    def _balance(self, call: _Call) -> tuple[int, Any]:
-        with self.state.lock:
-            return 200, {
-                "balance": self.state.balance,
-                "portfolio_value": self.state.portfolio_value(),
-            }
-
-    def _markets(self, call: _Call) -> tuple[int, Any]:
-        q = call.query
-        items = self.state.list_markets(
-            event_ticker=q.get("event_ticker", ""),
-            status=q.get("status", ""),
-            tickers=q.get("tickers", ""),
-        )
-        page, cursor = _page(items, q)
-        return 200, {"markets": page, "cursor": cursor}
-
-    def _market(self, call: _Call) -> tuple[int, Any]:
-        return 200, {"market": self.state.market(call.params[0])}
-
-    def _create_order(self, call: _Call) -> tuple[int, Any]:
-        # handle() answered 400 already for a body that is not a JSON object.
-        return 201, {"order": self.state.create_order(json.loads(call.body or b"null"))}
-
-    def _orders(self, call: _Call) -> tuple[int, Any]:
-        items = self.state.list_orders(
-            ticker=call.query.get("ticker", ""), status=call.query.get("status", "")
-        )
-        page, cursor = _page(items, call.query)
-        return 200, {"orders": page, "cursor": cursor}
-
-    def _order(self, call: _Call) -> tuple[int, Any]:
-        return 200, {"order": self.state.order(call.params[0])}
-
-    def _cancel(self, call: _Call) -> tuple[int, Any]:
-        return 200, self.state.cancel_order(call.params[0])
-
     def _limits(self, call: _Call) -> tuple[int, Any]:
         return 200, {
             "usage_tier": self._limit.tier,
@@ -529,18 +490,9 @@ class SimulatedExchange:
         }
 
 
-_SEGMENT = r"([^/]+)"
 # (method, path pattern under /trade-api/v2, handler, public)
 _ROUTES: list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]], bool]] = [
-    ("GET", re.compile(r"/exchange/status"), SimulatedExchange._exchange_status, True),
-    ("GET", re.compile(r"/markets"), SimulatedExchange._markets, True),
-    ("GET", re.compile(rf"/markets/{_SEGMENT}"), SimulatedExchange._market, True),
-    ("GET", re.compile(r"/portfolio/balance"), SimulatedExchange._balance, False),
-    ("GET", re.compile(r"/portfolio/orders"), SimulatedExchange._orders, False),
-    ("POST", re.compile(r"/portfolio/orders"), SimulatedExchange._create_order, False),
-    ("POST", re.compile(r"/portfolio/events/orders"), SimulatedExchange._create_order, False),
-    ("GET", re.compile(rf"/portfolio/orders/{_SEGMENT}"), SimulatedExchange._order, False),
-    ("DELETE", re.compile(rf"/portfolio/orders/{_SEGMENT}"), SimulatedExchange._cancel, False),
+    *DOMAIN_ROUTES,
     ("GET", re.compile(r"/account/limits"), SimulatedExchange._limits, False),
 ]
 
@@ -573,35 +525,8 @@ def _no_route(path: str, allowed: list[str]) -> tuple[int, Any]:
         return 405, {
             "error": {"code": "method_not_allowed", "message": f"use {', '.join(allowed)}"}
         }
-    rejection = api_error(404, "not_found", f"{path} is not served by the local exchange")
-    return rejection.status, rejection.body
-
-
-def _page(items: list[dict[str, Any]], query: Mapping[str, str]) -> tuple[list[Any], str]:
-    raw_limit = query.get("limit", str(DEFAULT_LIMIT))
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        raise Rejection(400, {"msg": f"limit must be between 1 and {MAX_LIMIT}"})
-    limit = int(raw_limit)
-    start = _decode_cursor(query.get("cursor", ""))
-    end = start + limit
-    return items[start:end], _encode_cursor(end) if end < len(items) else ""
-
-
-def _encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode("ascii")
-
-
-def _decode_cursor(cursor: str) -> int:
-    if not cursor:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
-    except (ValueError, binascii.Error):
-        text = ""
-    prefix, _, number = text.partition(":")
-    if prefix != "offset" or not number.isdigit():
-        raise bad_request("cursor is not one this exchange returned")
-    return int(number)
+    refusal = api_error(404, "not_found", f"{path} is not served by the local exchange")
+    return refusal.status, refusal.body
 
 
 @functools.lru_cache(maxsize=1)

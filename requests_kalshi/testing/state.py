@@ -1,26 +1,29 @@
-"""The local exchange's account: markets, orders and a balance that moves with them.
+"""The local exchange's state: the matching engine over a catalog, and the API to shape it.
 
-The price model is deliberately simple. A buy order costs ``count × price`` cents (the YES
-price for a YES order, the NO price for a NO order): a limit buy reserves that amount when it
-is placed and gives back what is left when it is cancelled; a market buy executes at once at
-the ask and is paid for. Sell orders rest without touching the balance (there are no
-positions). There is no matching engine: limit orders rest until they are cancelled.
+:class:`ExchangeState` holds the :class:`~requests_kalshi.testing.engine.Engine`;
+:class:`MarketControls` gives the exchange (and every transport serving it) the testing
+methods that move markets, settle them and pause trading.
 """
 
 from __future__ import annotations
 
-import threading
-import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from requests_kalshi import shapes
 from requests_kalshi.errors import ConfigurationError
+from requests_kalshi.fixedpoint import FixedPointError, count_from_request, price_from_request
 
+from . import views
+from .book import BookOrder
+from .catalog import Catalog, seed_catalog
+from .engine import USER, Engine
 from .market import Market
+from .records import ExchangeEvent, OrderError
 
-__all__ = ["ExchangeState", "Rejection"]
+__all__ = ["ExchangeState", "MarketControls", "Rejection"]
 
 DEFAULT_BALANCE = 100_000
 """Starting balance in cents ($1,000)."""
@@ -39,229 +42,182 @@ class Rejection(Exception):
         self.body = body
 
 
-def api_error(status: int, code: str, message: str) -> Rejection:
-    """A rejection with Kalshi's nested error body."""
-    return Rejection(status, {"error": {"code": code, "message": message}})
+def api_error(status: int, code: str, message: str, details: str = "") -> Rejection:
+    """A rejection with Kalshi's nested error body (``details`` only when there is some)."""
+    error: dict[str, str] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return Rejection(status, {"error": error})
 
 
 def bad_request(message: str) -> Rejection:
-    """400 ``invalid_parameters`` (the code this exchange uses for any invalid input)."""
+    """400 ``invalid_parameters`` (the code this exchange uses for any invalid query input)."""
     return api_error(400, "invalid_parameters", message)
 
 
-@dataclass
-class _Order:
-    order_id: str
-    client_order_id: str
-    ticker: str
-    side: str
-    action: str
-    type: str
-    yes_price: int
-    initial_count: int
-    remaining_count: int
-    status: str
-    created_time: str
-    reserved: int
+def rejection(error: OrderError) -> Rejection:
+    """The answer for an :class:`OrderError`.
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "order_id": self.order_id,
-            "client_order_id": self.client_order_id,
-            "ticker": self.ticker,
-            "side": self.side,
-            "action": self.action,
-            "type": self.type,
-            "status": self.status,
-            "yes_price": self.yes_price,
-            "no_price": 100 - self.yes_price,
-            "initial_count": self.initial_count,
-            "remaining_count": self.remaining_count,
-            "fill_count": self.initial_count - self.remaining_count,
-            "created_time": self.created_time,
-        }
+    ``bad_request`` (a body that cannot be read) is flat, as Kalshi sends it; the rest nested.
+    """
+    if error.code == "bad_request":
+        return Rejection(
+            400, {"code": error.code, "message": error.message, "details": error.details}
+        )
+    return api_error(error.status, error.code, error.message, error.details)
 
 
 class ExchangeState:
-    """Markets, orders and balance, safe to use from many server threads.
+    """Markets, accounts and orders: a matching engine, safe to use from many threads.
 
-    :param markets: the markets to list; see :func:`~requests_kalshi.testing.market.seed_markets`.
-    :param balance: the starting balance in cents.
-    :param clock: the server clock (Unix seconds), for order timestamps.
-    :raises ConfigurationError: ``markets`` holds something that is not a :class:`Market`.
+    :param markets: the markets to trade; the seeded catalog (:func:`seed_catalog`) by default.
+        Markets whose event is not in the catalog get a made-up event and series.
+    :param balance: the user's starting balance in cents.
+    :param clock: the server clock (Unix seconds).
+    :param seed: chooses the seeded prices and the participants' liquidity.
+    :raises ConfigurationError: ``markets`` holds something that is not a
+        :class:`~requests_kalshi.testing.Market`.
     """
 
     def __init__(
-        self, *, markets: Iterable[Market], balance: int, clock: Callable[[], float]
+        self,
+        *,
+        markets: Iterable[Market] | None = None,
+        balance: int = DEFAULT_BALANCE,
+        clock: Callable[[], float],
+        seed: int = 0,
     ) -> None:
-        self.lock = threading.RLock()
-        self.balance = balance
-        self._clock = clock
-        self.markets: dict[str, Market] = {}
-        for market in markets:
-            if not isinstance(market, Market):
-                raise ConfigurationError(
-                    f"markets must be Market objects, not {type(market).__name__}."
-                )
-            self.markets[market.ticker] = market
-        self._orders: dict[str, _Order] = {}
-        self._client_order_ids: set[str] = set()
+        if markets is None:
+            catalog = seed_catalog(seed)
+        else:
+            chosen = list(markets)
+            for market in chosen:
+                if not isinstance(market, Market):
+                    raise ConfigurationError(
+                        f"markets must be Market objects, not {type(market).__name__}."
+                    )
+            catalog = Catalog(markets=chosen)
+        self.engine = Engine(catalog, clock=clock, seed=seed, user_cash=Decimal(balance) / 100)
+        self.lock = self.engine.lock
 
-    def market(self, ticker: str) -> dict[str, Any]:
-        """One market as JSON.
-
-        :raises Rejection: 404 for an unknown ticker.
-        """
-        market = self.markets.get(ticker)
-        if market is None:
-            raise api_error(404, "not_found", f"market {ticker} not found")
-        return market.to_json()
-
-    def list_markets(
-        self, *, event_ticker: str = "", status: str = "", tickers: str = ""
-    ) -> list[dict[str, Any]]:
-        """Markets matching the filters, in ticker order of creation."""
-        wanted = {t for t in tickers.split(",") if t}
+    @property
+    def balance(self) -> int:
+        """The user's free cash in whole cents (rounded down)."""
         with self.lock:
-            return [
-                m.to_json()
-                for m in self.markets.values()
-                if (not event_ticker or m.event_ticker == event_ticker)
-                and (not status or m.status == status)
-                and (not wanted or m.ticker in wanted)
-            ]
+            cash = self.engine.accounts[USER].cash * 100
+            return int(cash.to_integral_value(rounding=ROUND_FLOOR))
 
-    def create_order(self, body: Any) -> dict[str, Any]:
-        """Place an order from a JSON body; see the module docs for the price model.
-
-        :raises Rejection: 400 for invalid fields or too little balance, 404 for an unknown
-            ticker, 409 ``order_already_exists`` for a ``client_order_id`` used before.
-        """
-        if not isinstance(body, dict):
-            raise bad_request("the body must be a JSON object")
-        ticker = _field(body, "ticker", str)
-        side = _choice(body, "side", ("yes", "no"))
-        action = _choice(body, "action", ("buy", "sell"))
-        order_type = _choice(body, "type", ("limit", "market"), default="limit")
-        count = _field(body, "count", int)
-        if count < 1:
-            raise bad_request("count must be at least 1")
-        client_order_id = body.get("client_order_id") or str(uuid.uuid4())
-        if not isinstance(client_order_id, str):
-            raise bad_request("client_order_id must be a string")
+    def list_orders(self) -> list[shapes.Order]:
+        """The user's orders, oldest first, as ``GET /portfolio/orders`` shows each of them."""
         with self.lock:
-            market = self.markets.get(ticker)
-            if market is None:
-                raise api_error(404, "not_found", f"market {ticker} not found")
-            if client_order_id in self._client_order_ids:
-                raise api_error(409, "order_already_exists", "order already exists")
-            if order_type == "market":
-                yes_price = market.yes_ask if side == "yes" else market.yes_bid
-            else:
-                yes_price = _limit_yes_price(body, side)
-            price = yes_price if side == "yes" else 100 - yes_price
-            cost = count * price if action == "buy" else 0
-            if cost > self.balance:
-                raise api_error(
-                    400,
-                    "insufficient_balance",
-                    f"the order costs {cost} cents; the balance is {self.balance}",
-                )
-            self.balance -= cost
-            executed = order_type == "market"
-            order = _Order(
-                order_id=str(uuid.uuid4()),
-                client_order_id=client_order_id,
-                ticker=ticker,
-                side=side,
-                action=action,
-                type=order_type,
-                yes_price=yes_price,
-                initial_count=count,
-                remaining_count=0 if executed else count,
-                status="executed" if executed else "resting",
-                created_time=_iso(self._clock()),
-                reserved=0 if executed else cost,
+            mine = [o for o in self.engine.orders.values() if o.account == USER]
+            return [views.order(o) for o in sorted(mine, key=lambda o: o.created)]
+
+
+class MarketControls:
+    """The testing API of the local exchange: shape the market a test runs against.
+
+    Prices and counts are given as strings (``"0.56"``, ``"10"``) or :class:`Decimal`. Every
+    method raises :class:`~requests_kalshi.ConfigurationError` for an unknown market or a value
+    the market cannot take, with Kalshi's code in the message.
+    """
+
+    state: ExchangeState
+
+    @property
+    def engine(self) -> Engine:
+        """The matching engine (books, accounts, orders, trades): read it in assertions."""
+        return self.state.engine
+
+    def subscribe(self, listener: Callable[[ExchangeEvent], None]) -> Callable[[], None]:
+        """Call ``listener`` with each book change, trade, fill, order update and settlement.
+
+        :returns: a function that unsubscribes.
+        """
+        return self.state.engine.subscribe(listener)
+
+    def put_liquidity(
+        self, ticker: str, side: str, price: Decimal | str, count: Decimal | str
+    ) -> str:
+        """Rest a simulated participant's order: ``side`` ``"bid"`` buys YES, ``"ask"`` sells.
+
+        It trades at once with whatever it crosses, your resting orders included.
+
+        :returns: the participant's order id.
+        :raises ConfigurationError: an unknown market, a bad side, price or count, or a market
+            that does not trade.
+        """
+        if side not in ("bid", "ask"):
+            raise ConfigurationError(f"side must be 'bid' or 'ask', not {side!r}.")
+        with _configuration_errors():
+            order: BookOrder = self.state.engine.add_liquidity(
+                ticker, side, _price(price), _count(count)
             )
-            self._orders[order.order_id] = order
-            self._client_order_ids.add(client_order_id)
-            return order.to_json()
+        return order.order_id
 
-    def cancel_order(self, order_id: str) -> dict[str, Any]:
-        """Cancel a resting order and give back its reserved cost.
+    def move_market(self, ticker: str, price: Decimal | str) -> None:
+        """Make ``ticker`` trade at YES ``price`` and re-quote around it.
 
-        :raises Rejection: 404 for an unknown order or one no longer resting.
+        Your resting orders that the move crosses are filled, as a real sweep would.
+
+        :raises ConfigurationError: an unknown market, a bad price, or a market that does not
+            trade.
         """
-        with self.lock:
-            order = self._resting(order_id)
-            reduced_by = order.remaining_count
-            self.balance += order.reserved
-            order.reserved = 0
-            order.remaining_count = 0
-            order.status = "canceled"
-            return {"order": order.to_json(), "reduced_by": reduced_by}
+        with _configuration_errors():
+            self.state.engine.move_market(ticker, _price(price))
 
-    def order(self, order_id: str) -> dict[str, Any]:
-        """One order as JSON.
+    def settle_market(self, ticker: str, result: str) -> None:
+        """Settle ``ticker`` on ``"yes"`` or ``"no"``, paying $1 per winning contract.
 
-        :raises Rejection: 404 for an unknown order.
+        Every position in it is paid and closed; yours are listed by
+        ``GET /portfolio/settlements``.
+
+        :raises ConfigurationError: an unknown market, another result, or one already settled.
         """
-        with self.lock:
-            order = self._orders.get(order_id)
-            if order is None:
-                raise api_error(404, "not_found", f"order {order_id} not found")
-            return order.to_json()
+        with _configuration_errors():
+            self.state.engine.settle(ticker, result)
 
-    def list_orders(self, *, ticker: str = "", status: str = "") -> list[dict[str, Any]]:
-        """Orders matching the filters, oldest first."""
-        with self.lock:
-            return [
-                o.to_json()
-                for o in self._orders.values()
-                if (not ticker or o.ticker == ticker) and (not status or o.status == status)
-            ]
+    def close_market(self, ticker: str) -> None:
+        """Close ``ticker``: resting orders are cancelled and new ones refused (``market_closed``).
 
-    def portfolio_value(self) -> int:
-        """Cents held in resting orders."""
-        with self.lock:
-            return sum(o.reserved for o in self._orders.values())
+        :raises ConfigurationError: an unknown market.
+        """
+        with _configuration_errors():
+            self.state.engine.close(ticker)
 
-    def _resting(self, order_id: str) -> _Order:
-        order = self._orders.get(order_id)
-        if order is None or order.status != "resting":
-            raise api_error(404, "not_found", f"no resting order {order_id}")
-        return order
+    def pause_trading(self, ticker: str | None = None, *, paused: bool = True) -> None:
+        """Pause trading on ``ticker``, or the whole exchange; ``paused=False`` resumes.
+
+        Orders are refused with ``trading_is_paused`` meanwhile, and resting orders placed with
+        ``cancel_order_on_pause`` are cancelled.
+
+        :raises ConfigurationError: an unknown market.
+        """
+        with _configuration_errors():
+            self.state.engine.pause(ticker, paused=paused)
 
 
-def _field(body: dict[str, Any], name: str, kind: type) -> Any:
-    value = body.get(name)
-    if value is None:
-        raise bad_request(f"{name} is required")
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise bad_request(f"{name} must be a {'string' if kind is str else 'whole number'}")
-    return value
+@contextmanager
+def _configuration_errors() -> Iterator[None]:
+    try:
+        yield
+    except (OrderError, FixedPointError) as error:
+        raise ConfigurationError(str(error)) from None
 
 
-def _choice(body: dict[str, Any], name: str, allowed: tuple[str, ...], default: str = "") -> str:
-    value = body.get(name, default) or default
-    if value not in allowed:
-        raise bad_request(f"{name} must be one of {', '.join(allowed)}")
-    return str(value)
+def _price(value: Decimal | str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return price_from_request(value)
+    except FixedPointError as error:
+        raise ConfigurationError(str(error)) from None
 
 
-def _limit_yes_price(body: dict[str, Any], side: str) -> int:
-    yes, no = body.get("yes_price"), body.get("no_price")
-    if yes is None and no is None:
-        raise bad_request(f"a limit order needs {side}_price (cents, 1..99)")
-    for name, value in (("yes_price", yes), ("no_price", no)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 99
-        ):
-            raise bad_request(f"{name} must be a whole number of cents in 1..99")
-    if yes is not None and no is not None and yes + no != 100:
-        raise bad_request("yes_price and no_price must add up to 100")
-    return int(yes) if yes is not None else 100 - int(no or 0)
-
-
-def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+def _count(value: Decimal | str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return count_from_request(value)
+    except FixedPointError as error:
+        raise ConfigurationError(str(error)) from None

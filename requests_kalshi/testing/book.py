@@ -1,0 +1,114 @@
+"""One market's order book on the YES side: resting orders in price-time priority.
+
+Pure data, no I/O and no money: :mod:`~requests_kalshi.testing.engine` decides what trades.
+A bid buys YES at its price; an ask sells YES at its price (the same as buying NO at
+``1 - price``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+__all__ = ["BookOrder", "OrderBook"]
+
+ZERO = Decimal(0)
+
+
+@dataclass(eq=False)
+class BookOrder:
+    """An order as the exchange keeps it, resting or not.
+
+    Counts are contracts and prices YES dollars, as :class:`~decimal.Decimal`.
+    """
+
+    order_id: str
+    account: str
+    ticker: str
+    side: str
+    price: Decimal
+    initial: Decimal
+    client_order_id: str
+    time_in_force: str
+    self_trade_prevention: str
+    created: float
+    sequence: int
+    expiration: float | None = None
+    post_only: bool = False
+    cancel_on_pause: bool = False
+    filled: Decimal = ZERO
+    remaining: Decimal = ZERO
+    status: str = "resting"
+    updated: float = 0.0
+    reserved_cost: Decimal = ZERO
+    reserved_fee: Decimal = ZERO
+    fee_exact: Decimal = ZERO
+    taker_cost: Decimal = ZERO
+    maker_cost: Decimal = ZERO
+    taker_fees: Decimal = ZERO
+    maker_fees: Decimal = ZERO
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def outcome_side(self) -> str:
+        """``"yes"`` for a bid (it buys YES), ``"no"`` for an ask (it sells YES: buys NO)."""
+        return "yes" if self.side == "bid" else "no"
+
+    @property
+    def cost_price(self) -> Decimal:
+        """What one contract costs this order at its limit: the price, or ``1 - price``."""
+        return self.price if self.side == "bid" else 1 - self.price
+
+
+class OrderBook:
+    """Resting bids and asks of one market, best price first, oldest first within a price."""
+
+    def __init__(self) -> None:
+        self._levels: dict[str, dict[Decimal, list[BookOrder]]] = {"bid": {}, "ask": {}}
+
+    def add(self, order: BookOrder) -> None:
+        """Rest ``order`` at the back of its price level."""
+        self._levels[order.side].setdefault(order.price, []).append(order)
+
+    def remove(self, order: BookOrder) -> None:
+        """Take ``order`` off the book (no error if it is not there)."""
+        level = self._levels[order.side].get(order.price)
+        if level is not None and order in level:
+            level.remove(order)
+            if not level:
+                del self._levels[order.side][order.price]
+
+    def prices(self, side: str) -> list[Decimal]:
+        """Prices with resting orders on ``side``, best first (highest bid, lowest ask)."""
+        return sorted(self._levels[side], reverse=side == "bid")
+
+    def best(self, side: str) -> Decimal | None:
+        """The best price on ``side``, or ``None`` when that side is empty."""
+        prices = self.prices(side)
+        return prices[0] if prices else None
+
+    def size_at(self, side: str, price: Decimal) -> Decimal:
+        """Contracts resting on ``side`` at ``price``."""
+        return sum((o.remaining for o in self._levels[side].get(price, [])), ZERO)
+
+    def depth(self, side: str) -> list[tuple[Decimal, Decimal]]:
+        """``(price, contracts)`` for each level of ``side``, best first."""
+        return [(p, self.size_at(side, p)) for p in self.prices(side)]
+
+    def crossing(self, side: str, limit: Decimal) -> Iterator[BookOrder]:
+        """Resting orders an incoming ``side`` order at ``limit`` would meet, in priority order.
+
+        Iterates over a snapshot: the caller may fill and remove orders while iterating.
+        """
+        opposite = "ask" if side == "bid" else "bid"
+        for price in self.prices(opposite):
+            if (side == "bid" and price > limit) or (side == "ask" and price < limit):
+                return
+            yield from list(self._levels[opposite].get(price, []))
+
+    def orders(self) -> Iterator[BookOrder]:
+        """Every resting order, bids then asks, in priority order."""
+        for side in ("bid", "ask"):
+            for price in self.prices(side):
+                yield from list(self._levels[side][price])
