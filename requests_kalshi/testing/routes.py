@@ -154,21 +154,21 @@ def exchange_status(ex: Exchange, call: Call) -> tuple[int, Any]:
 
 def schedule(ex: Exchange, call: Call) -> tuple[int, Any]:
     """``GET /exchange/schedule``: open around the clock, but Thursday's maintenance window."""
-    always = [{"open_time": "00:00", "close_time": "23:59"}]
-    thursday = [
+    always: list[shapes.TradingSession] = [{"open_time": "00:00", "close_time": "23:59"}]
+    thursday: list[shapes.TradingSession] = [
         {"open_time": "00:00", "close_time": "03:00"},
         {"open_time": "05:00", "close_time": "23:59"},
     ]
     week: shapes.TradingHours = {
         "start_time": "2026-01-01T00:00:00Z",
         "end_time": "2027-12-31T23:59:59Z",
-        "monday": always,  # type: ignore[typeddict-item]
-        "tuesday": always,  # type: ignore[typeddict-item]
-        "wednesday": always,  # type: ignore[typeddict-item]
-        "thursday": thursday,  # type: ignore[typeddict-item]
-        "friday": always,  # type: ignore[typeddict-item]
-        "saturday": always,  # type: ignore[typeddict-item]
-        "sunday": always,  # type: ignore[typeddict-item]
+        "monday": always,
+        "tuesday": always,
+        "wednesday": always,
+        "thursday": thursday,
+        "friday": always,
+        "saturday": always,
+        "sunday": always,
     }
     answer: shapes.ScheduleResponse = {
         "schedule": {"standard_hours": [week], "maintenance_windows": []}
@@ -408,7 +408,9 @@ def _created(ex: Exchange, item: BookOrder) -> shapes.CreateOrderResponse:
         "remaining_count": format_count(item.remaining),
         "ts_ms": _ms(ex),
     }
-    answer.update(views.averages(item))  # type: ignore[typeddict-item]
+    filled = views.averages(item)
+    if filled is not None:
+        answer["average_fill_price"], answer["average_fee_paid"] = filled
     return answer
 
 
@@ -436,6 +438,30 @@ def _batch(body: Any, name: str = "orders") -> list[Any]:
     return items
 
 
+def _batch_created(answer: shapes.CreateOrderResponse) -> shapes.BatchCreateResult:
+    item: shapes.BatchCreateResult = {
+        "order_id": answer["order_id"],
+        "fill_count": answer["fill_count"],
+        "remaining_count": answer["remaining_count"],
+        "ts_ms": answer["ts_ms"],
+    }
+    for name in ("client_order_id", "average_fill_price", "average_fee_paid"):
+        if name in answer:
+            item[name] = answer[name]
+    return item
+
+
+def _batch_cancelled(answer: shapes.CancelOrderResponse) -> shapes.BatchCancelResult:
+    item: shapes.BatchCancelResult = {
+        "order_id": answer["order_id"],
+        "reduced_by": answer["reduced_by"],
+        "ts_ms": answer["ts_ms"],
+    }
+    if "client_order_id" in answer:
+        item["client_order_id"] = answer["client_order_id"]
+    return item
+
+
 def batch_create(ex: Exchange, call: Call) -> tuple[int, Any]:
     """``POST /portfolio/events/orders/batched`` (201): one result per order, in order."""
     items = _batch(_body(call))
@@ -451,7 +477,7 @@ def batch_create(ex: Exchange, call: Call) -> tuple[int, Any]:
                     failed["client_order_id"] = item["client_order_id"]
                 results.append(failed)
             else:
-                results.append(dict(_created(ex, placed)))  # type: ignore[arg-type]
+                results.append(_batch_created(_created(ex, placed)))
     answer: shapes.BatchCreateOrdersResponse = {"orders": results}
     return 201, answer
 
@@ -492,7 +518,7 @@ def batch_cancel(ex: Exchange, call: Call) -> tuple[int, Any]:
                     {"order_id": order_id, "reduced_by": "0.00", "error": _error_item(error)}
                 )
             else:
-                results.append(dict(_cancelled(ex, cancelled, reduced)))  # type: ignore[arg-type]
+                results.append(_batch_cancelled(_cancelled(ex, cancelled, reduced)))
     answer: shapes.BatchCancelOrdersResponse = {"orders": results}
     return 200, answer
 
@@ -503,7 +529,7 @@ def cancel_all(ex: Exchange, call: Call) -> tuple[int, Any]:
     with engine.lock:
         done = engine.cancel_all(USER, call.query.get("ticker", ""))
         answer: shapes.BatchCancelOrdersResponse = {
-            "orders": [dict(_cancelled(ex, o, n)) for o, n in done]  # type: ignore[misc]
+            "orders": [_batch_cancelled(_cancelled(ex, o, n)) for o, n in done]
         }
     return 200, answer
 
@@ -521,7 +547,9 @@ def amend_order(ex: Exchange, call: Call) -> tuple[int, Any]:
             "fill_count": format_count(item.filled),
             "ts_ms": _ms(ex),
         }
-        answer.update(views.averages(item))  # type: ignore[typeddict-item]
+        filled = views.averages(item)
+        if filled is not None:
+            answer["average_fill_price"], answer["average_fee_paid"] = filled
     return 200, answer
 
 
