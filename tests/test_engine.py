@@ -402,6 +402,8 @@ def test_expiration_and_cancel_on_pause() -> None:
     engine, clock = empty_engine()
     expiring = engine.place(USER, spec("bid", "1", "0.10", expiration_time=int(clock.now) + 30))
     on_pause = engine.place(USER, spec("bid", "1", "0.11", cancel_order_on_pause=True))
+    gone = engine.place(USER, spec("bid", "1", "0.09", expiration_time=int(clock.now) + 300))
+    engine.cancel(USER, gone.order_id)  # cancelled before it expires: forgotten quietly
     clock.now += 31
     assert engine.order(USER, expiring.order_id).status == "canceled"
     engine.pause(T)

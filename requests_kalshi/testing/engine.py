@@ -38,12 +38,14 @@ from .records import (
     TradeRecord,
 )
 
-__all__ = ["USER", "Engine", "LiveMarket"]
+__all__ = ["USER", "USER_ID", "Engine", "LiveMarket"]
 
 log = logging.getLogger("requests_kalshi")
 
 USER = "user"
 """The account of whoever signs requests with the exchange's key."""
+USER_ID = "5e3c1a2b-7d4f-4e8a-9b6c-0d1e2f3a4b5c"
+"""The ``user_id`` the user's orders carry (a fixed UUID, as Kalshi's ids are UUIDs)."""
 PARTICIPANTS = ("mm-1", "mm-2", "mm-3")
 ZERO = Decimal(0)
 DAY = 86_400.0
@@ -104,6 +106,7 @@ class Engine:
         for name in PARTICIPANTS:
             self.accounts[name] = Account(name, Decimal(10_000_000), FUNDED_AT)
         self.orders: dict[str, BookOrder] = {}
+        self._expiring: dict[str, BookOrder] = {}
         self.client_order_ids: set[tuple[str, str]] = set()
         self.trades: list[TradeRecord] = []
         self.fills: list[FillRecord] = []
@@ -246,6 +249,8 @@ class Engine:
             self._reserve(order, count)
             self.client_order_ids.add((account, order.client_order_id))
             self.orders[order.order_id] = order
+            if order.expiration is not None:
+                self._expiring[order.order_id] = order
             if spec.time_in_force == "fill_or_kill" and self._fillable(market, order) < count:
                 self._finish(order, now)
             else:
@@ -366,6 +371,7 @@ class Engine:
                 order.client_order_id = new_id
             if spec.expiration is not None:
                 order.expiration = spec.expiration
+                self._expiring[order.order_id] = order
             order.updated = now
             self._emit(OrderUpdate(order, now))
             return order
@@ -612,9 +618,12 @@ class Engine:
         return order
 
     def _expire(self, now: float) -> None:
-        for order in list(self.orders.values()):
+        for order in list(self._expiring.values()):
             expires = order.expiration
-            if order.status == "resting" and expires is not None and expires <= now:
+            if order.status != "resting":
+                del self._expiring[order.order_id]
+            elif expires is not None and expires <= now:
+                del self._expiring[order.order_id]
                 self._cancel(order, now)
 
     def _match(self, market: LiveMarket, taker: BookOrder, now: float) -> None:

@@ -14,7 +14,7 @@ from requests_kalshi import shapes
 from requests_kalshi.fixedpoint import format_count, format_dollars
 
 from .book import BookOrder
-from .engine import USER, Engine, LiveMarket
+from .engine import USER, USER_ID, Engine, LiveMarket
 from .ledger import Position
 from .market import PRICE_STRUCTURES, Event, Series
 from .records import FillRecord, SettlementRecord, TradeRecord
@@ -195,7 +195,7 @@ def order(item: BookOrder) -> shapes.Order:
     """``Order`` for ``item``."""
     answer: shapes.Order = {
         "order_id": item.order_id,
-        "user_id": item.account,
+        "user_id": USER_ID if item.account == USER else item.account,
         "client_order_id": item.client_order_id,
         "ticker": item.ticker,
         "outcome_side": "yes" if item.side == "bid" else "no",
