@@ -245,6 +245,7 @@ class Engine:
                 expiration=spec.expiration,
                 post_only=spec.post_only,
                 cancel_on_pause=spec.cancel_on_pause,
+                covered=spec.reduce_only,
             )
             self._reserve(order, count)
             self.client_order_ids.add((account, order.client_order_id))
@@ -562,7 +563,7 @@ class Engine:
     def _reserve(self, order: BookOrder, count: Decimal) -> None:
         account = self.accounts[order.account]
         series = self.markets[order.ticker].series
-        cost = count * order.cost_price
+        cost = ZERO if order.covered else count * order.cost_price
         fee = fee_bound(series.fee_type, Decimal(str(series.fee_multiplier)), count)
         if cost + fee > account.cash:
             raise OrderError(
@@ -579,7 +580,7 @@ class Engine:
     def _release(self, order: BookOrder, count: Decimal) -> None:
         """Give back the reservation for ``count`` contracts that will not trade."""
         account = self.accounts[order.account]
-        cost = count * order.cost_price
+        cost = ZERO if order.covered else count * order.cost_price
         account.cash += cost
         account.updated = self._clock()
         order.reserved_cost -= cost
@@ -667,7 +668,7 @@ class Engine:
         count, price = trade.count, trade.price
         cost_price = price if order.side == "bid" else 1 - price
         # The reservation at the limit pays the cost at the (better or equal) trade price.
-        released = count * order.cost_price
+        released = ZERO if order.covered else count * order.cost_price
         order.reserved_cost -= released
         account.cash += released - count * cost_price
         self.collateral += count * cost_price
