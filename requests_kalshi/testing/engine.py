@@ -531,13 +531,42 @@ class Engine:
             market.status = spec.status
 
     def _quote(self, market: LiveMarket, bid: Decimal, ask: Decimal) -> None:
+        """Rest participants' quotes, five levels a side, from ``bid`` down and ``ask`` up."""
         step = Decimal("0.01")
-        for level in range(5):
-            for side, price in (("bid", bid - level * step), ("ask", ask + level * step)):
-                if 0 < price < 1:
-                    size = Decimal(self._rng.randint(1, 50) * 10)
-                    account = PARTICIPANTS[self._rng.randrange(2)]
-                    self.add_liquidity(market.ticker, side, price, size, account=account)
+        with self._operation() as now:
+            for level in range(5):
+                for side, price in (("bid", bid - level * step), ("ask", ask + level * step)):
+                    if 0 < price < 1:
+                        size = Decimal(self._rng.randint(1, 50) * 10)
+                        account = PARTICIPANTS[self._rng.randrange(2)]
+                        self._rest_quote(market, side, price, size, account, now)
+
+    def _rest_quote(
+        self, market: LiveMarket, side: str, price: Decimal, size: Decimal, account: str, now: float
+    ) -> None:
+        """Rest one quote; the short way when it crosses nothing (no matching to do)."""
+        if self._crosses(market, side, price):
+            self.add_liquidity(market.ticker, side, price, size, account=account)
+            return
+        sequence = self._next_sequence()
+        order = BookOrder(
+            order_id=f"{account}-{sequence}",
+            account=account,
+            ticker=market.ticker,
+            side=side,
+            price=price,
+            initial=size,
+            remaining=size,
+            client_order_id=f"{account}-{sequence}",
+            time_in_force="good_till_canceled",
+            self_trade_prevention="taker_at_cross",
+            created=now,
+            updated=now,
+            sequence=sequence,
+        )
+        self._reserve(order, size)
+        self.orders[order.order_id] = order
+        self._rest(market, order, now)
 
     def _check_tradable(self, market: LiveMarket) -> None:
         if market.status in ("closed", "settled", "unopened"):
