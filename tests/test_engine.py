@@ -267,6 +267,24 @@ def test_insufficient_balance_changes_nothing() -> None:
     assert engine.place(USER, spec("bid", "1", "0.50")).reserved_cost == D("0.50")
 
 
+def test_reduce_only_needs_no_cash_for_what_it_closes() -> None:
+    engine, _ = empty_engine(cash=D("5.18"))
+    engine.add_liquidity(T, "ask", D("0.50"), D(10))
+    engine.place(USER, spec("bid", "10", "0.50", "immediate_or_cancel"))  # $5 and $0.18 fees
+    assert engine.accounts[USER].cash == 0
+    engine.add_liquidity(T, "bid", D("0.60"), D(10))
+    with pytest.raises(OrderError, match="insufficient_balance"):
+        engine.place(USER, spec("ask", "10", "0.60", "immediate_or_cancel"))  # would need $4
+    with pytest.raises(OrderError, match="insufficient_balance"):  # even the fee needs cash
+        engine.place(USER, spec("ask", "10", "0.60", "immediate_or_cancel", reduce_only=True))
+    engine.accounts[USER].cash += D("0.18")  # the largest fee of 10 contracts
+    engine.fees_collected -= D("0.18")  # moved, not made: the totals still agree
+    sold = engine.place(USER, spec("ask", "10", "0.60", "immediate_or_cancel", reduce_only=True))
+    assert (sold.filled, sold.reserved_cost, sold.reserved_fee) == (10, 0, 0)
+    assert engine.accounts[USER].cash == D("6.01")  # 10 x $0.60 - $0.17 fee + the $0.18 given
+    assert engine.accounts[USER].positions[T].contracts == 0
+
+
 def test_client_order_id_is_used_once_even_after_cancel() -> None:
     engine, _ = empty_engine()
     first = engine.place(USER, spec("bid", "1", "0.10", client_order_id="mine"))
@@ -404,6 +422,8 @@ def test_expiration_and_cancel_on_pause() -> None:
     engine, clock = empty_engine()
     expiring = engine.place(USER, spec("bid", "1", "0.10", expiration_time=int(clock.now) + 30))
     on_pause = engine.place(USER, spec("bid", "1", "0.11", cancel_order_on_pause=True))
+    gone = engine.place(USER, spec("bid", "1", "0.09", expiration_time=int(clock.now) + 300))
+    engine.cancel(USER, gone.order_id)  # cancelled before it expires: forgotten quietly
     clock.now += 31
     assert engine.order(USER, expiring.order_id).status == "canceled"
     engine.pause(T)
@@ -487,6 +507,7 @@ orders = st.tuples(
     st.integers(min_value=1, max_value=2000).map(lambda n: D(n) / 100),
     st.sampled_from(("good_till_canceled", "immediate_or_cancel", "fill_or_kill")),
     st.sampled_from(("taker_at_cross", "maker")),
+    st.booleans(),
 )
 actions = st.one_of(
     orders,
@@ -510,9 +531,10 @@ def test_money_is_neither_created_nor_lost(steps: list[Any], fee_type: str) -> N
             elif step[0] == "settle":
                 engine.settle(T, step[1])
             else:
-                account, side, cents, count, tif, stp = step
+                account, side, cents, count, tif, stp, reduce = step
                 price = f"0.{cents:02d}"
-                engine.place(account, spec(side, str(count), price, tif, stp=stp))
+                options = {"reduce_only": True} if reduce and tif == "immediate_or_cancel" else {}
+                engine.place(account, spec(side, str(count), price, tif, stp=stp, **options))
         except OrderError:
             pass
         assert engine.total_money() == total

@@ -104,6 +104,7 @@ def test_an_ask_is_a_no_order(s: KalshiSession) -> None:
     listed = s.get(f"/portfolio/orders/{created['order_id']}").json()["order"]
     assert (listed["outcome_side"], listed["book_side"]) == ("no", "ask")
     assert (listed["yes_price_dollars"], listed["no_price_dollars"]) == ("0.2000", "0.8000")
+    assert listed["user_id"] == "5e3c1a2b-7d4f-4e8a-9b6c-0d1e2f3a4b5c"
     position = s.get("/portfolio/positions", params={"ticker": TICKER}).json()
     assert position["market_positions"][0]["position_fp"] == "-2.00"
     fill = s.get("/portfolio/fills").json()["fills"][0]

@@ -37,6 +37,8 @@ class BookOrder:
     expiration: float | None = None
     post_only: bool = False
     cancel_on_pause: bool = False
+    covered: bool = False
+    """It only closes a position (``reduce_only``): the contracts it sells are its collateral."""
     filled: Decimal = ZERO
     remaining: Decimal = ZERO
     status: str = "resting"

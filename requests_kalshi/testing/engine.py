@@ -38,12 +38,14 @@ from .records import (
     TradeRecord,
 )
 
-__all__ = ["USER", "Engine", "LiveMarket"]
+__all__ = ["USER", "USER_ID", "Engine", "LiveMarket"]
 
 log = logging.getLogger("requests_kalshi")
 
 USER = "user"
 """The account of whoever signs requests with the exchange's key."""
+USER_ID = "5e3c1a2b-7d4f-4e8a-9b6c-0d1e2f3a4b5c"
+"""The ``user_id`` the user's orders carry (a fixed UUID, as Kalshi's ids are UUIDs)."""
 PARTICIPANTS = ("mm-1", "mm-2", "mm-3")
 ZERO = Decimal(0)
 DAY = 86_400.0
@@ -104,6 +106,7 @@ class Engine:
         for name in PARTICIPANTS:
             self.accounts[name] = Account(name, Decimal(10_000_000), FUNDED_AT)
         self.orders: dict[str, BookOrder] = {}
+        self._expiring: dict[str, BookOrder] = {}
         self.client_order_ids: set[tuple[str, str]] = set()
         self.trades: list[TradeRecord] = []
         self.fills: list[FillRecord] = []
@@ -242,10 +245,13 @@ class Engine:
                 expiration=spec.expiration,
                 post_only=spec.post_only,
                 cancel_on_pause=spec.cancel_on_pause,
+                covered=spec.reduce_only,
             )
             self._reserve(order, count)
             self.client_order_ids.add((account, order.client_order_id))
             self.orders[order.order_id] = order
+            if order.expiration is not None:
+                self._expiring[order.order_id] = order
             if spec.time_in_force == "fill_or_kill" and self._fillable(market, order) < count:
                 self._finish(order, now)
             else:
@@ -366,6 +372,7 @@ class Engine:
                 order.client_order_id = new_id
             if spec.expiration is not None:
                 order.expiration = spec.expiration
+                self._expiring[order.order_id] = order
             order.updated = now
             self._emit(OrderUpdate(order, now))
             return order
@@ -524,13 +531,42 @@ class Engine:
             market.status = spec.status
 
     def _quote(self, market: LiveMarket, bid: Decimal, ask: Decimal) -> None:
+        """Rest participants' quotes, five levels a side, from ``bid`` down and ``ask`` up."""
         step = Decimal("0.01")
-        for level in range(5):
-            for side, price in (("bid", bid - level * step), ("ask", ask + level * step)):
-                if 0 < price < 1:
-                    size = Decimal(self._rng.randint(1, 50) * 10)
-                    account = PARTICIPANTS[self._rng.randrange(2)]
-                    self.add_liquidity(market.ticker, side, price, size, account=account)
+        with self._operation() as now:
+            for level in range(5):
+                for side, price in (("bid", bid - level * step), ("ask", ask + level * step)):
+                    if 0 < price < 1:
+                        size = Decimal(self._rng.randint(1, 50) * 10)
+                        account = PARTICIPANTS[self._rng.randrange(2)]
+                        self._rest_quote(market, side, price, size, account, now)
+
+    def _rest_quote(
+        self, market: LiveMarket, side: str, price: Decimal, size: Decimal, account: str, now: float
+    ) -> None:
+        """Rest one quote; the short way when it crosses nothing (no matching to do)."""
+        if self._crosses(market, side, price):
+            self.add_liquidity(market.ticker, side, price, size, account=account)
+            return
+        sequence = self._next_sequence()
+        order = BookOrder(
+            order_id=f"{account}-{sequence}",
+            account=account,
+            ticker=market.ticker,
+            side=side,
+            price=price,
+            initial=size,
+            remaining=size,
+            client_order_id=f"{account}-{sequence}",
+            time_in_force="good_till_canceled",
+            self_trade_prevention="taker_at_cross",
+            created=now,
+            updated=now,
+            sequence=sequence,
+        )
+        self._reserve(order, size)
+        self.orders[order.order_id] = order
+        self._rest(market, order, now)
 
     def _check_tradable(self, market: LiveMarket) -> None:
         if market.status in ("closed", "settled", "unopened"):
@@ -556,7 +592,7 @@ class Engine:
     def _reserve(self, order: BookOrder, count: Decimal) -> None:
         account = self.accounts[order.account]
         series = self.markets[order.ticker].series
-        cost = count * order.cost_price
+        cost = ZERO if order.covered else count * order.cost_price
         fee = fee_bound(series.fee_type, Decimal(str(series.fee_multiplier)), count)
         if cost + fee > account.cash:
             raise OrderError(
@@ -573,7 +609,7 @@ class Engine:
     def _release(self, order: BookOrder, count: Decimal) -> None:
         """Give back the reservation for ``count`` contracts that will not trade."""
         account = self.accounts[order.account]
-        cost = count * order.cost_price
+        cost = ZERO if order.covered else count * order.cost_price
         account.cash += cost
         account.updated = self._clock()
         order.reserved_cost -= cost
@@ -612,9 +648,12 @@ class Engine:
         return order
 
     def _expire(self, now: float) -> None:
-        for order in list(self.orders.values()):
+        for order in list(self._expiring.values()):
             expires = order.expiration
-            if order.status == "resting" and expires is not None and expires <= now:
+            if order.status != "resting":
+                del self._expiring[order.order_id]
+            elif expires is not None and expires <= now:
+                del self._expiring[order.order_id]
                 self._cancel(order, now)
 
     def _match(self, market: LiveMarket, taker: BookOrder, now: float) -> None:
@@ -658,7 +697,7 @@ class Engine:
         count, price = trade.count, trade.price
         cost_price = price if order.side == "bid" else 1 - price
         # The reservation at the limit pays the cost at the (better or equal) trade price.
-        released = count * order.cost_price
+        released = ZERO if order.covered else count * order.cost_price
         order.reserved_cost -= released
         account.cash += released - count * cost_price
         self.collateral += count * cost_price

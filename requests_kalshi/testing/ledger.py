@@ -6,8 +6,10 @@ The rules, all in dollars as :class:`~decimal.Decimal`:
   exchange holds both payments, exactly ``$1`` per open YES/NO pair.
 - An account never holds YES and NO of one market at once: acquiring the opposite side closes
   that many contracts, and each closed pair is redeemed for ``$1`` at once.
-- A resting order reserves its whole cost at its limit price, plus the largest fee it could
-  pay; the reservation is released as it fills or when it is cancelled.
+- An order reserves its whole cost at its limit price, plus the largest fee it could pay; the
+  reservation is released as it fills or when it is cancelled. A ``reduce_only`` order (which
+  trades at once, never more than the position) reserves only the fee: the contracts it closes
+  pay for it.
 - Settlement pays ``$1`` per winning contract.
 
 So the sum of every account's cash and reservations, the fees collected and ``$1`` per open

@@ -104,7 +104,7 @@ _Call = Call
 
 
 class SimulatedExchange(MarketControls):
-    """Kalshi's authentication and a small slice of its API, without a transport.
+    """Kalshi's authentication and API (market data, V2 orders, portfolio), without a transport.
 
     :param key_type: the throwaway key's type: ``"rsa"`` (RSA-2048, what Kalshi issues by
         default; generated once per process and reused, since RSA key generation is slow) or

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from typing import cast
 
 from requests_kalshi import shapes
 from requests_kalshi.fixedpoint import format_count, format_dollars
 
 from .book import BookOrder
-from .engine import USER, Engine, LiveMarket
+from .engine import USER, USER_ID, Engine, LiveMarket
 from .ledger import Position
 from .market import PRICE_STRUCTURES, Event, Series
 from .records import FillRecord, SettlementRecord, TradeRecord
@@ -130,7 +131,7 @@ def series(item: Series) -> shapes.Series:
             f"https://kalshi-public-docs.s3.amazonaws.com/regulatory/product-certifications/"
             f"{item.ticker}.pdf"
         ),
-        "fee_type": item.fee_type,  # type: ignore[typeddict-item]
+        "fee_type": cast("shapes.FeeType", item.fee_type),  # Series checked it
         "fee_multiplier": float(item.fee_multiplier),
     }
 
@@ -194,7 +195,7 @@ def order(item: BookOrder) -> shapes.Order:
     """``Order`` for ``item``."""
     answer: shapes.Order = {
         "order_id": item.order_id,
-        "user_id": item.account,
+        "user_id": USER_ID if item.account == USER else item.account,
         "client_order_id": item.client_order_id,
         "ticker": item.ticker,
         "outcome_side": "yes" if item.side == "bid" else "no",
@@ -230,17 +231,14 @@ def _status(value: str) -> shapes.OrderStatus:
     return "executed" if value == "executed" else "canceled"
 
 
-def averages(item: BookOrder) -> dict[str, str]:
-    """``average_fill_price`` and ``average_fee_paid`` of an order that filled, else nothing."""
+def averages(item: BookOrder) -> tuple[str, str] | None:
+    """``(average_fill_price, average_fee_paid)`` of an order that filled, else ``None``."""
     if not item.filled:
-        return {}
+        return None
     cost = (item.taker_cost + item.maker_cost) / item.filled
     price = cost if item.side == "bid" else 1 - cost
     fee = (item.taker_fees + item.maker_fees) / item.filled
-    return {
-        "average_fill_price": _money(price),
-        "average_fee_paid": _money(fee),
-    }
+    return _money(price), _money(fee)
 
 
 def fill(record: FillRecord) -> shapes.Fill:
