@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import pytest
 import requests
 import websocket
@@ -203,6 +204,29 @@ def _route_kalshi_hosts(
     monkeypatch.setattr(HTTPAdapter, "send", send)
     monkeypatch.setattr(websockets, "connect", connect)
     monkeypatch.setattr(websocket.WebSocket, "connect", client_connect)
+    _route_httpx(monkeypatch, rest_origin)
+
+
+def _route_httpx(monkeypatch: pytest.MonkeyPatch, rest_origin: str) -> None:
+    """The same for httpx: its transports send Kalshi's URLs to the local exchange, after
+    every signature (the auth's and the client's own) was made for Kalshi's URL."""
+    host, port = rest_origin.split(":")
+    real_sync = httpx.HTTPTransport.handle_request
+    real_async = httpx.AsyncHTTPTransport.handle_async_request
+
+    def local(request: httpx.Request) -> httpx.Request:
+        if request.url.host in KALSHI_HOSTS:
+            request.url = request.url.copy_with(scheme="http", host=host, port=int(port))
+        return request
+
+    def handle(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        return real_sync(self, local(request))
+
+    async def handle_async(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> Any:
+        return await real_async(self, local(request))
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", handle)
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", handle_async)
 
 
 # -- running a page ------------------------------------------------------------------------
@@ -227,7 +251,7 @@ def run_page(blocks: list[Block], world: World) -> None:
                         _call_test(block, namespace[name], namespace, world)
         finally:
             for value in list(namespace.values()):
-                if isinstance(value, requests.Session):
+                if isinstance(value, (requests.Session, httpx.Client)):
                     value.close()
                 elif isinstance(value, (LocalExchange, KalshiMock)):
                     value.stop()
@@ -454,3 +478,10 @@ def test_a_failing_test_function_or_unknown_fixture_fails_the_page(world: World)
     unknown = Block("p.md", 5, PYTHON, PYTHON, "def test_y(nonsense):\n    pass", None, None)
     with pytest.raises(pytest.fail.Exception, match="asks for 'nonsense'"):
         run_page([unknown], world)
+
+
+def test_httpx_examples_really_sign_requests(world: World) -> None:
+    run_page(_page("docs/httpx.md"), world)
+    seen = world.exchange.requests
+    assert len(seen) >= 4, "the httpx examples sent too little"
+    assert {r.auth for r in seen} == {"ok"}

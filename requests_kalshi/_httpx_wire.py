@@ -1,0 +1,122 @@
+"""The last check before a signed httpx request goes on the wire, for every hop httpx sends.
+
+httpx applies an auth once per request and, following a redirect by itself, copies every
+header but ``Authorization`` to the next hop, whatever its host. The only thing that travels
+with each hop down to the connection is the request's ``extensions``; httpcore calls its
+``trace`` callback right before it writes the request headers. There the headers are fixed:
+kept when they sign exactly this hop, signed anew for another trusted hop, stripped for any
+other host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from .core.redirects import SignatureAction, signature_action
+from .core.signature import ACCESS_SIGNATURE, SIGNED_HEADERS
+from .core.signer import Signer, Target
+
+if TYPE_CHECKING:
+    from .httpx import KalshiAuth
+
+__all__ = ["MARK", "Mark", "async_guard", "sign_request", "sync_guard", "wire_path"]
+
+MARK = "requests_kalshi"
+"""The request extension holding a request's :class:`Mark`."""
+
+_SIGNED_LOWER = tuple(name.lower().encode("ascii") for name in SIGNED_HEADERS)
+_SIGNATURE_LOWER = ACCESS_SIGNATURE.lower().encode("ascii")
+_HEADERS_SENT = "send_request_headers.started"
+
+Trace = Callable[[str, dict[str, Any]], Any]
+
+
+@dataclass
+class Mark:
+    """What signs one request chain (shared by its hops), and what it last signed."""
+
+    auth: KalshiAuth
+    signature: str = ""
+    signed_for: tuple[str, str] | None = None
+
+
+def wire_path(url: httpx.URL) -> str:
+    """The path httpx sends for ``url``, from the root, without the query."""
+    return url.raw_path.split(b"?", 1)[0].decode("ascii") or "/"
+
+
+def target_of(url: httpx.URL) -> Target:
+    """The ``(scheme, host, port)`` httpx connects to for ``url``."""
+    return Target(url.scheme, url.raw_host.decode("ascii"), url.port)
+
+
+def sign_request(request: httpx.Request, mark: Mark) -> None:
+    """Replace the request's ``KALSHI-ACCESS-*`` headers: sign it anew, or strip them.
+
+    Signs when the signer trusts the request's target; strips otherwise.
+    """
+    for name in SIGNED_HEADERS:
+        request.headers.pop(name, None)
+    signer = mark.auth.signer
+    if not signer.trusts(target_of(request.url)):
+        mark.signature, mark.signed_for = "", None
+        return
+    method, path = request.method.upper(), wire_path(request.url)
+    headers = signer.headers(method, path)
+    request.headers.update(headers)
+    mark.signature, mark.signed_for = headers[ACCESS_SIGNATURE], (method, path)
+
+
+def _fix_wire_headers(info: dict[str, Any], signer: Signer, mark: Mark) -> None:
+    request: Any = info.get("request")
+    headers = getattr(request, "headers", None)
+    if request is None or not isinstance(headers, list):
+        return
+    present = [value for name, value in headers if name.lower() == _SIGNATURE_LOWER]
+    if not present and not any(name.lower() in _SIGNED_LOWER for name, _ in headers):
+        return
+    url = request.url
+    target = Target(url.scheme.decode("ascii"), url.host.decode("ascii"), url.port)
+    method = request.method.decode("ascii").upper()
+    path = url.target.split(b"?", 1)[0].decode("ascii") or "/"
+    ours = present == [mark.signature.encode("ascii")]
+    action = signature_action(signer, target, method, path, mark.signed_for if ours else None)
+    if action is SignatureAction.KEEP:
+        return
+    headers[:] = [(name, value) for name, value in headers if name.lower() not in _SIGNED_LOWER]
+    if action is SignatureAction.RESIGN:
+        fresh = signer.headers(method, path)
+        headers.extend(
+            (name.encode("ascii"), value.encode("ascii")) for name, value in fresh.items()
+        )
+        mark.signature, mark.signed_for = fresh[ACCESS_SIGNATURE], (method, path)
+
+
+def sync_guard(mark: Mark, chained: Trace | None) -> Trace:
+    """A ``trace`` extension for sync transports that fixes the headers of every hop."""
+
+    def guard(name: str, info: dict[str, Any]) -> None:
+        if name.endswith(_HEADERS_SENT):
+            _fix_wire_headers(info, mark.auth.signer, mark)
+        if chained is not None:
+            chained(name, info)
+
+    return guard
+
+
+def async_guard(
+    mark: Mark, chained: Callable[[str, dict[str, Any]], Awaitable[None]] | None
+) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """A ``trace`` extension for async transports that fixes the headers of every hop."""
+
+    async def guard(name: str, info: dict[str, Any]) -> None:
+        if name.endswith(_HEADERS_SENT):
+            _fix_wire_headers(info, mark.auth.signer, mark)
+        if chained is not None:
+            await chained(name, info)
+
+    return guard

@@ -1,0 +1,59 @@
+"""Token-bucket arithmetic: how long a request must wait for its tokens.
+
+Waiting itself is the adapter's (a blocking sleep for threads, ``await asyncio.sleep`` in an
+event loop); a bucket here is a value, and taking tokens returns a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["TokenBucket"]
+
+
+@dataclass(frozen=True)
+class TokenBucket:
+    """A bucket of ``capacity`` tokens refilled at ``rate`` tokens per second.
+
+    A request that finds too few tokens reserves them anyway (``tokens`` goes negative) and
+    waits until the refill has paid for them, so requests are served in the order they
+    asked and none starves.
+
+    >>> bucket = TokenBucket.full(rate=100, capacity=100, now=0.0)
+    >>> bucket, wait = bucket.take(100, now=0.0)
+    >>> bucket, wait = bucket.take(50, now=0.0)
+    >>> wait
+    0.5
+
+    :ivar rate: tokens per second (> 0).
+    :ivar capacity: most tokens the bucket holds.
+    :ivar tokens: tokens now (negative while reserved).
+    :ivar stamp: the (monotonic) time ``tokens`` was counted at.
+    """
+
+    rate: float
+    capacity: float
+    tokens: float
+    stamp: float
+
+    @classmethod
+    def full(cls, rate: float, capacity: float, now: float) -> TokenBucket:
+        """A full bucket at time ``now``."""
+        return cls(float(rate), float(capacity), float(capacity), now)
+
+    def refilled(self, now: float) -> TokenBucket:
+        """The bucket at time ``now`` (an earlier ``now`` changes nothing)."""
+        if now <= self.stamp:
+            return self
+        tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        return TokenBucket(self.rate, self.capacity, tokens, now)
+
+    def take(self, cost: float, now: float) -> tuple[TokenBucket, float]:
+        """Reserve ``cost`` tokens (at most ``capacity``) at ``now``.
+
+        :returns: the new bucket and the seconds to wait before sending (0: send now).
+        """
+        bucket = self.refilled(now)
+        tokens = bucket.tokens - min(cost, bucket.capacity)
+        wait = -tokens / bucket.rate if tokens < 0 else 0.0
+        return TokenBucket(bucket.rate, bucket.capacity, tokens, bucket.stamp), wait
