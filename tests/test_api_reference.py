@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sphinx.pycode import ModuleAnalyzer
 
 import requests_kalshi
 
@@ -333,6 +334,51 @@ def test_every_member_of_a_public_class_is_documented(documented: frozenset[str]
         if undocumented:
             missing[name] = undocumented
     assert not missing, f"members of public classes not in docs/api.md: {missing}"
+
+
+def has_docstring(owner: str, value: object, module: str, attribute: str) -> bool:
+    """Whether a documented name says what it is: its own docstring, or for data (constants,
+    type aliases, class attributes) the string literal after its assignment in ``module``."""
+    if isinstance(value, property):
+        value = value.fget
+    value = getattr(value, "__func__", value)
+    if isinstance(value, type):
+        own = vars(value).get("__doc__") or ""
+        is_generated = own.startswith(f"{value.__name__}(")  # a dataclass's signature
+        return bool(own.strip()) and not is_generated
+    if inspect.isroutine(value) or isinstance(value, types.ModuleType):
+        return bool((getattr(value, "__doc__", None) or "").strip())
+    return (owner, attribute) in ModuleAnalyzer.for_module(module).find_attr_docs()
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    missing = []
+    for name in PUBLIC:
+        module, _, attribute = name.rpartition(".")
+        value = exported(name)
+        # Data is documented where it is assigned, which may be a module it is imported from.
+        homes = [module] + [
+            other
+            for other in all_modules()
+            if not other.endswith(".__main__")
+            and getattr(importlib.import_module(other), attribute, None) is value
+        ]
+        if not any(has_docstring("", value, home, attribute) for home in homes):
+            missing.append(name)
+    assert not missing, f"public names without a docstring: {missing}"
+
+
+def test_every_member_of_a_public_class_has_a_docstring() -> None:
+    missing = []
+    for name, cls in public_classes().items():
+        docstring = inspect.getdoc(cls) or ""
+        ivars = set(re.findall(r":(?:ivar|param) (?:[^:]+ )?(\w+):", docstring))
+        for member, value in own_members(cls, with_fields=True):
+            if member in ivars:
+                continue
+            if not has_docstring(cls.__qualname__, value, cls.__module__, member):
+                missing.append(f"{name}.{member}")
+    assert not missing, f"members without a docstring: {missing}"
 
 
 def test_the_checks_catch_what_is_missing(tmp_path: Path) -> None:
