@@ -100,6 +100,18 @@ def test_a_forgotten_session_does_not_leak_its_exchange() -> None:
     assert not running(exchange)
 
 
+def test_at_exit_the_exchanges_of_open_sessions_are_stopped() -> None:
+    from requests_kalshi.local import _stop_open_exchanges
+
+    s = local()
+    with local() as closed:
+        pass
+    _stop_open_exchanges()  # what runs before threading joins threads at exit
+    assert not running(s.exchange)
+    assert not running(closed.exchange)
+    s.close()
+
+
 def test_each_local_session_has_a_fresh_exchange() -> None:
     with local() as first, local(" LOCAL ") as second:
         assert first.exchange is not second.exchange
