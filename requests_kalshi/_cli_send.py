@@ -24,14 +24,16 @@ class Unreachable(KalshiError):
     """No answer came back from the server; the message says what was tried."""
 
 
-def send(s: KalshiSession, method: str, url: str, **options: Any) -> requests.Response:
+def send(
+    s: KalshiSession, method: str, url: str, *, timeout: float, **options: Any
+) -> requests.Response:
     """``s.request``, with a one-line :class:`Unreachable` when no answer came back."""
     counter = _CountingAdapter()
     s.mount("http://", counter)
     s.mount("https://", counter)
     started = time.monotonic()
     try:
-        return s.request(method, url, **options)
+        return s.request(method, url, timeout=timeout, **options)
     except (requests.ConnectionError, requests.Timeout) as error:
         target = requests.Request(method, s.url_for(url), params=options.get("params"))
         message = unreachable_message(
@@ -40,7 +42,7 @@ def send(s: KalshiSession, method: str, url: str, **options: Any) -> requests.Re
             url=target.prepare().url or url,
             attempts=counter.attempts,
             seconds=time.monotonic() - started,
-            timeout=options["timeout"],
+            timeout=timeout,
         )
         raise Unreachable(message) from None
 

@@ -354,10 +354,10 @@ def _run_request(args: argparse.Namespace) -> int:
         except ValueError as error:
             raise ConfigurationError(f"--json is not valid JSON: {error}.") from None
     with _session(args, need_auth=False) as (s, _):
-        kwargs: dict[str, Any] = {"params": params, "timeout": args.timeout}
+        kwargs: dict[str, Any] = {"params": params}
         if args.body is not None:
             kwargs["json"] = body
-        response = send(s, method, args.path, **kwargs)
+        response = send(s, method, args.path, timeout=args.timeout, **kwargs)
     _print_response(response, include=args.include, out=sys.stdout)
     if response.status_code >= 400:
         return _fail(error_for_response(response), 1)

@@ -22,6 +22,19 @@ if TYPE_CHECKING:
 
 __all__ = ["LocalSession"]
 
+_OPEN: weakref.WeakSet[LocalSession] = weakref.WeakSet()
+
+
+def _stop_open_exchanges() -> None:
+    for open_session in list(_OPEN):
+        open_session._stop_exchange()
+
+
+# At exit, stop the exchanges of sessions still open before threading joins their connection
+# threads: a connection a session keeps alive would hold one of them forever.
+with contextlib.suppress(RuntimeError):  # imported while the interpreter exits: too late
+    getattr(threading, "_register_atexit", atexit.register)(_stop_open_exchanges)
+
 
 class LocalSession(KalshiSession):
     """A :class:`~requests_kalshi.KalshiSession` bound to its own running local exchange.
@@ -43,11 +56,7 @@ class LocalSession(KalshiSession):
         self.exchange = exchange
         # A bound method of the exchange: the finalizer keeps the exchange, not the session.
         self._stop_exchange = weakref.finalize(self, exchange.stop)
-        # At exit, stop it before threading joins the exchange's connection threads: a
-        # connection this session keeps alive would hold one of them forever.
-        register = getattr(threading, "_register_atexit", atexit.register)
-        with contextlib.suppress(RuntimeError):  # the interpreter is already exiting
-            register(self._stop_exchange)
+        _OPEN.add(self)
 
     def close(self) -> None:
         """Close the connections and stop the local exchange; safe to call more than once."""

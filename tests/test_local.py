@@ -102,6 +102,18 @@ def test_a_forgotten_session_does_not_leak_its_exchange() -> None:
     assert not running(exchange)
 
 
+def test_at_exit_the_exchanges_of_open_sessions_are_stopped() -> None:
+    from requests_kalshi.local import _stop_open_exchanges
+
+    s = local()
+    with local() as closed:
+        pass
+    _stop_open_exchanges()  # what runs before threading joins threads at exit
+    assert not running(s.exchange)
+    assert not running(closed.exchange)
+    s.close()
+
+
 def test_each_local_session_has_a_fresh_exchange() -> None:
     with local() as first, local(" LOCAL ") as second:
         assert first.exchange is not second.exchange
@@ -156,11 +168,15 @@ def test_a_given_kalshi_auth_is_registered_too(ed_key: ed25519.Ed25519PrivateKey
         assert s.exchange.requests[-1].headers["KALSHI-ACCESS-KEY"] == KEY_ID
 
 
-def test_an_auth_that_is_not_kalshis_is_refused_before_starting() -> None:
-    before = threading.active_count()
+def test_an_auth_that_is_not_kalshis_is_refused_before_starting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def start(self: LocalExchange) -> LocalExchange:
+        raise AssertionError("started an exchange for a session it refuses")
+
+    monkeypatch.setattr(LocalExchange, "start", start)
     with pytest.raises(ConfigurationError, match="HTTPBasicAuth is not one"):
         session("local", auth=requests.auth.HTTPBasicAuth("user", "pass"))
-    assert threading.active_count() == before
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,7 @@ class ExchangeState:
 
     :param markets: the markets to trade; the seeded catalog (:func:`seed_catalog`) by default.
         Markets whose event is not in the catalog get a made-up event and series.
+    :type markets: ~collections.abc.Iterable[~requests_kalshi.testing.Market] | None
     :param balance: the user's starting balance in cents.
     :param clock: the server clock (Unix seconds).
     :param seed: chooses the seeded prices and the participants' liquidity.
