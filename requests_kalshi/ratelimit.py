@@ -7,7 +7,7 @@ the same two buckets on the client, so requests wait for tokens instead of colle
 
 >>> limiter = RateLimiter.for_tier("basic")
 >>> limiter.read_per_second, limiter.write_per_second, limiter.write_burst
-(200.0, 100.0, 200.0)
+(200.0, 100.0, 100.0)
 >>> limiter.try_acquire("GET", "/trade-api/v2/markets")
 True
 """
@@ -24,7 +24,14 @@ from typing import Any, Protocol
 
 from .errors import ConfigurationError, KalshiError
 
-__all__ = ["READ_METHODS", "TIERS", "RateLimiter", "endpoint_path", "resolve_rate_limit"]
+__all__ = [
+    "READ_METHODS",
+    "TIERS",
+    "TIER_CAPACITIES",
+    "RateLimiter",
+    "endpoint_path",
+    "resolve_rate_limit",
+]
 
 log = logging.getLogger("requests_kalshi")
 
@@ -36,6 +43,16 @@ TIERS: Mapping[str, tuple[float, float]] = {
     "prime": (4000.0, 4000.0),
 }
 """Kalshi's access tiers: ``(read, write)`` budgets in tokens per second."""
+
+TIER_CAPACITIES: Mapping[str, tuple[float, float]] = {
+    "basic": (200.0, 100.0),
+    "advanced": (300.0, 600.0),
+    "premier": (1000.0, 2000.0),
+    "paragon": (2000.0, 4000.0),
+    "prime": (4000.0, 8000.0),
+}
+"""Kalshi's access tiers: ``(read, write)`` bucket capacities in tokens. A read bucket holds
+one second of budget; a write bucket holds two, except on Basic (one)."""
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods billed to the read bucket; every other method is a write."""
@@ -216,7 +233,9 @@ class RateLimiter:
 
     @classmethod
     def for_tier(cls, name: str, **overrides: Any) -> RateLimiter:
-        """A limiter with the budgets of one of Kalshi's access tiers.
+        """A limiter with the budgets and bucket capacities of one of Kalshi's access tiers.
+
+        See :data:`TIERS` and :data:`TIER_CAPACITIES`.
 
         >>> RateLimiter.for_tier("Advanced").read_per_second
         300.0
@@ -233,7 +252,13 @@ class RateLimiter:
                 "or pass read_per_second= and write_per_second= yourself."
             )
         read, write = TIERS[key]
-        options: dict[str, Any] = {"read_per_second": read, "write_per_second": write}
+        read_cap, write_cap = TIER_CAPACITIES[key]
+        options: dict[str, Any] = {
+            "read_per_second": read,
+            "write_per_second": write,
+            "read_burst": read_cap,
+            "write_burst": write_cap,
+        }
         options.update(overrides)
         return cls(**options)
 

@@ -9,15 +9,6 @@ import pytest
 from requests_kalshi import ConfigurationError
 from requests_kalshi.testing import KalshiMock, LocalExchange, SimulatedExchange
 
-ORDER = {
-    "ticker": "KXLOCAL-26JAN01-T01",
-    "side": "yes",
-    "action": "buy",
-    "count": 1,
-    "yes_price": 10,
-    "client_order_id": "shared-1",
-}
-
 
 @pytest.mark.parametrize("transport", [LocalExchange, KalshiMock])
 def test_transports_hold_a_core_instead_of_being_one(transport: type[Any]) -> None:
@@ -31,13 +22,13 @@ def test_transports_hold_a_core_instead_of_being_one(transport: type[Any]) -> No
 
 def test_two_transports_serve_one_account() -> None:
     core = SimulatedExchange(key_type="ed25519")
+    core.fail_next(2, status=503, path="/portfolio/balance")
     with LocalExchange(core=core) as ex, ex.session(retries=0) as s:
-        assert s.post("/portfolio/events/orders", json=ORDER, timeout=5).status_code == 201
+        assert s.get("/portfolio/balance", timeout=5).status_code == 503
     with KalshiMock(core=core) as kalshi, kalshi.session(retries=0) as s:
-        again = s.post("/portfolio/events/orders", json=ORDER)
-        assert again.json()["error"]["code"] == "order_already_exists"
-        assert len(s.get("/portfolio/orders").json()["orders"]) == 1
-    assert [r.status for r in core.requests] == [201, 409, 200]
+        assert s.get("/portfolio/balance").status_code == 503  # the fault planned once
+        assert s.get("/portfolio/balance").status_code == 200
+    assert [(r.status, r.fault) for r in core.requests] == [(503, "fail"), (503, "fail"), (200, "")]
     assert ex.requests == kalshi.requests == core.requests
 
 

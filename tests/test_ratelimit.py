@@ -109,20 +109,21 @@ def test_reads_and_writes_use_separate_buckets() -> None:
 
 
 def test_for_tier_uses_kalshis_budgets() -> None:
+    # (read rate, write rate, write capacity): one second of writes on Basic, two above
     expected = {
-        "basic": (200, 100),
-        "advanced": (300, 300),
-        "premier": (1000, 1000),
-        "paragon": (2000, 2000),
-        "prime": (4000, 4000),
+        "basic": (200, 100, 100),
+        "advanced": (300, 300, 600),
+        "premier": (1000, 1000, 2000),
+        "paragon": (2000, 2000, 4000),
+        "prime": (4000, 4000, 8000),
     }
-    for name, (read, write) in expected.items():
+    for name, (read, write, write_cap) in expected.items():
         lim = RateLimiter.for_tier(name.upper())
         assert (lim.read_per_second, lim.write_per_second) == (read, write)
-        assert (lim.read_burst, lim.write_burst) == (read, 2 * write)
+        assert (lim.read_burst, lim.write_burst) == (read, write_cap)
         assert lim.default_cost == 10
-    basic = RateLimiter.for_tier("basic", default_cost=20, write_burst=100)
-    assert (basic.default_cost, basic.write_burst) == (20, 100)
+    basic = RateLimiter.for_tier("basic", default_cost=20, write_burst=200)
+    assert (basic.default_cost, basic.write_burst) == (20, 200)
 
 
 def test_basic_tier_gives_twenty_reads_a_second_at_the_default_cost() -> None:
@@ -310,7 +311,7 @@ def test_a_wait_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
 def test_repr_shows_the_budgets() -> None:
     assert repr(RateLimiter.for_tier("basic")) == (
         "RateLimiter(read_per_second=200, write_per_second=100, read_burst=200, "
-        "write_burst=200, default_cost=10)"
+        "write_burst=100, default_cost=10)"
     )
 
 

@@ -14,7 +14,7 @@
 
 from .authcheck import AuthVerdict, check_headers
 from .exchange import ExchangeNotRunningError, LocalExchange
-from .faults import RateLimit
+from .limits import RateLimit
 from .market import Market, seed_markets
 from .mock import KalshiMock
 from .simulator import RecordedRequest, SimulatedExchange

@@ -28,10 +28,12 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from requests_kalshi.auth import KalshiAuth
 from requests_kalshi.errors import ConfigurationError
 from requests_kalshi.keys import PrivateKey
+from requests_kalshi.ratelimit import RateLimiter
 
 from .authcheck import DEFAULT_WINDOW, AuthVerdict, PublicKey, check_headers
 from .bodycheck import body_problem
-from .faults import TOO_MANY_REQUESTS, FaultPlan, RateLimit, RateLimiter
+from .faults import TOO_MANY_REQUESTS, FaultPlan
+from .limits import RateLimit, items_billed
 from .market import Market, seed_markets
 from .state import DEFAULT_BALANCE, ExchangeState, Rejection, api_error, bad_request
 
@@ -115,7 +117,8 @@ class SimulatedExchange:
     :param markets: the markets to serve; 150 seeded markets by default.
     :param balance: the starting balance in cents.
     :param timestamp_window: seconds a signed timestamp may differ from the server clock.
-    :param rate_limit: answer 429 above these budgets; ``None`` (default) for no limit.
+    :param rate_limit: answer 429 above these budgets (a :class:`RateLimit` or a tier name);
+        ``None`` (default) for no limit.
     :param clock: the server's clock (Unix seconds); :func:`time.time` by default.
     :param clock_offset: seconds added to ``clock``, see :attr:`clock_offset`.
     :raises ConfigurationError: an unusable option.
@@ -141,7 +144,7 @@ class SimulatedExchange:
         markets: Iterable[Market] | None = None,
         balance: int = DEFAULT_BALANCE,
         timestamp_window: float = DEFAULT_WINDOW,
-        rate_limit: RateLimit | None = None,
+        rate_limit: RateLimit | str | None = None,
         clock: Callable[[], float] | None = None,
         clock_offset: float = 0.0,
     ) -> None:
@@ -216,15 +219,26 @@ class SimulatedExchange:
         """
         return KalshiAuth(self.key_id, self._key, allowed_hosts=[host], clock=self._clock)
 
-    def set_rate_limit(self, limit: RateLimit | None) -> None:
+    def set_rate_limit(self, limit: RateLimit | str | None) -> None:
         """Answer ``429 {"error": "too many requests"}`` above ``limit``; ``None`` turns it off.
 
-        :raises ConfigurationError: ``limit`` is not a :class:`RateLimit` or ``None``.
+        The buckets start full. ``GET /account/limits`` and ``GET /account/endpoint_costs``
+        report ``limit`` (the Basic tier while there is none).
+
+        :param limit: a :class:`RateLimit`, a tier name (``"advanced"``…), or ``None``.
+        :raises ConfigurationError: any other value, or an unknown tier name.
         """
+        if isinstance(limit, str):
+            limit = RateLimit(tier=limit)
         if limit is not None and not isinstance(limit, RateLimit):
-            raise ConfigurationError("limit must be a RateLimit(...) or None.")
+            raise ConfigurationError("limit must be a RateLimit(...), a tier name or None.")
         self._limit = limit or RateLimit()
-        self._limiter = None if limit is None else RateLimiter(limit, self._clock)
+        self._limiter = None if limit is None else limit.limiter(self._clock)
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The rate limit in force, or ``None``."""
+        return self._limit if self._limiter is not None else None
 
     def fail_next(
         self,
@@ -417,7 +431,11 @@ class SimulatedExchange:
         check = self._check(headers, method, path, public=route is not None and route[1])
         if not check.ok:
             return check.reason, 401, check.error_body()
-        if self._limiter is not None and not self._limiter.allow(method):
+        if self._limiter is not None and not self._limiter.try_acquire(
+            method,
+            path,
+            cost=self._limiter.cost_of(method, path) * items_billed(method, path, body),
+        ):
             return check.reason, 429, dict(TOO_MANY_REQUESTS)
         if route is None:
             return (check.reason, *_no_route(path, allowed))
@@ -522,11 +540,10 @@ class SimulatedExchange:
         return 200, self.state.cancel_order(call.params[0])
 
     def _limits(self, call: _Call) -> tuple[int, Any]:
-        return 200, {
-            "usage_tier": self._limit.tier,
-            "read_limit": self._limit.reads_per_second,
-            "write_limit": self._limit.writes_per_second,
-        }
+        return 200, self._limit.account_limits()
+
+    def _endpoint_costs(self, call: _Call) -> tuple[int, Any]:
+        return 200, self._limit.endpoint_costs()
 
 
 _SEGMENT = r"([^/]+)"
@@ -542,6 +559,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]], bool]]
     ("GET", re.compile(rf"/portfolio/orders/{_SEGMENT}"), SimulatedExchange._order, False),
     ("DELETE", re.compile(rf"/portfolio/orders/{_SEGMENT}"), SimulatedExchange._cancel, False),
     ("GET", re.compile(r"/account/limits"), SimulatedExchange._limits, False),
+    ("GET", re.compile(r"/account/endpoint_costs"), SimulatedExchange._endpoint_costs, False),
 ]
 
 
