@@ -62,3 +62,24 @@ def test_core_and_options_are_exclusive(transport: type[Any]) -> None:
         transport(key_type="ed25519", balanse=5)
     with pytest.raises(ConfigurationError, match="core must be a SimulatedExchange"):
         transport(core=object())
+
+
+def test_request_watchers_see_each_answer_and_cannot_break_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen: list[tuple[str, int | None]] = []
+
+    def broken(record: Any) -> None:
+        raise RuntimeError("listener bug")
+
+    with KalshiMock(key_type="ed25519") as kalshi, kalshi.session(retries=0) as s:
+        stop = kalshi.core.watch_requests(lambda r: seen.append((r.path, r.status)))
+        stop_broken = kalshi.core.watch_requests(broken)
+        with caplog.at_level("ERROR", logger="requests_kalshi"):
+            assert s.get("/exchange/status").status_code == 200
+        assert "a request listener failed" in caplog.text
+        stop()
+        stop()  # a second stop does nothing
+        stop_broken()
+        s.get("/exchange/status")
+    assert seen == [("/trade-api/v2/exchange/status", 200)]

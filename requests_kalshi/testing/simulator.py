@@ -11,6 +11,7 @@ import base64
 import binascii
 import functools
 import json
+import logging
 import math
 import re
 import threading
@@ -38,6 +39,8 @@ from .market import Market, seed_markets
 from .state import DEFAULT_BALANCE, ExchangeState, Rejection, api_error, bad_request
 
 __all__ = ["Outcome", "RecordedRequest", "SimulatedExchange"]
+
+log = logging.getLogger("requests_kalshi")
 
 API_PATH = "/trade-api/v2"
 MAX_LIMIT = 1000
@@ -185,6 +188,7 @@ class SimulatedExchange:
             self.set_rate_limit(rate_limit)
         self._record_lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        self._watchers: list[Callable[[RecordedRequest], None]] = []
 
     # -- configuration -------------------------------------------------------------------
 
@@ -450,9 +454,33 @@ class SimulatedExchange:
             status, payload = rejection.status, rejection.body
         return check.reason, status, payload
 
+    def watch_requests(self, listener: Callable[[RecordedRequest], None]) -> Callable[[], None]:
+        """Call ``listener`` with each request once it is answered (or dropped), as recorded.
+
+        It runs on the thread that served the request; an exception it raises is logged and
+        does not reach the client.
+
+        :returns: a function that stops the calls.
+        """
+        with self._record_lock:
+            self._watchers.append(listener)
+
+        def stop() -> None:
+            with self._record_lock:
+                if listener in self._watchers:
+                    self._watchers.remove(listener)
+
+        return stop
+
     def _record(self, record: RecordedRequest) -> None:
         with self._record_lock:
             self._requests.append(record)
+            watchers = list(self._watchers)
+        for listener in watchers:
+            try:
+                listener(record)
+            except Exception:
+                log.exception("local exchange: a request listener failed")
 
     def websocket_handshake(self, target: str, headers: Mapping[str, str]) -> Outcome:
         """Answer a WebSocket handshake to ``/trade-api/ws/v2`` as Kalshi does.
