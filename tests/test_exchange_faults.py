@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 import requests
 
-from requests_kalshi import ConfigurationError, KalshiSession, TimestampExpiredError
+from requests_kalshi import (
+    ConfigurationError,
+    KalshiSession,
+    RateLimiter,
+    TimestampExpiredError,
+)
 from requests_kalshi.api_errors import error_for_response
 from requests_kalshi.testing import LocalExchange, RateLimit
 
@@ -202,9 +207,11 @@ def test_endpoint_costs_report_what_the_exchange_charges(
                 "path": "/trade-api/v2/portfolio/events/orders/batched",
                 "cost": 2,
             },
+            {"method": "GET", "path": "/trade-api/v2/account/limits", "cost": 0},
+            {"method": "GET", "path": "/trade-api/v2/account/endpoint_costs", "cost": 0},
         ],
     }
-    ex.set_rate_limit(RateLimit(default_cost=5, costs={"GET /markets": 1, "/series": 5}))
+    ex.set_rate_limit(RateLimit(default_cost=5, costs={"GET /markets": 1, "GET /series": 5}))
     assert s.get("/account/endpoint_costs", timeout=5).json() == {
         "default_cost": 5,
         "endpoint_costs": [{"method": "GET", "path": "/trade-api/v2/markets", "cost": 1}],
@@ -254,6 +261,7 @@ def test_delay_next_rejects_bad_seconds(seconds: Any) -> None:
         ({"tier": ""}, "tier must be a tier name"),
         ({"default_cost": 500}, "more than the read bucket holds"),
         ({"costs": {"POST /x": 101}}, "more than the write bucket holds"),
+        ({"costs": {"/x": 1}}, "cost keys must name a method"),
     ],
 )
 def test_rate_limit_rejects_bad_budgets(limit: dict[str, Any], message: str) -> None:
@@ -385,3 +393,23 @@ def test_fault_plan_refuses_unknown_kinds() -> None:
 
     with pytest.raises(ConfigurationError, match="fault kind"):
         FaultPlan().add("explode", 1, path=None, method=None)
+
+
+def test_the_client_paces_with_the_arithmetic_the_exchange_refuses_with() -> None:
+    """On one clock, a limiter built from the account's figures never meets a 429."""
+    clock = FakeClock()
+
+    def sleep(seconds: float) -> None:
+        clock.now += seconds
+
+    with LocalExchange(key_type="ed25519", rate_limit="basic", clock=clock) as ex:
+        with ex.session(retries=0) as s:
+            limiter = RateLimiter.from_account(s, clock=clock, sleep=sleep)
+        assert limiter.cost_of("GET", "/account/limits") == 0  # free on both sides
+        with ex.session(rate_limit=limiter, retries=0) as paced:
+            started = clock.now
+            statuses = [paced.get("/exchange/status", timeout=5).status_code for _ in range(40)]
+            assert statuses == [200] * 40
+            assert clock.now - started == pytest.approx(1.0)  # 20 at once, then 20 a second
+            unpaced = ex.session(retries=0)
+            assert unpaced.get("/exchange/status", timeout=5).status_code == 429

@@ -73,7 +73,7 @@ def test_request_watchers_see_each_answer_and_cannot_break_it(
         raise RuntimeError("listener bug")
 
     with KalshiMock(key_type="ed25519") as kalshi, kalshi.session(retries=0) as s:
-        stop = kalshi.core.watch_requests(lambda r: seen.append((r.path, r.status)))
+        stop = kalshi.watch_requests(lambda r: seen.append((r.path, r.status)))
         stop_broken = kalshi.core.watch_requests(broken)
         with caplog.at_level("ERROR", logger="requests_kalshi"):
             assert s.get("/exchange/status").status_code == 200

@@ -43,9 +43,12 @@ DEFAULT_COST = 10
 EXCHANGE_COSTS: Mapping[str, int] = {
     "DELETE /portfolio/events/orders/{order_id}": 2,
     "DELETE /portfolio/events/orders/batched": 2,
+    "GET /account/limits": 0,
+    "GET /account/endpoint_costs": 0,
 }
 """The exchange's per-endpoint costs that differ from :data:`DEFAULT_COST` (its own choice:
-cancelling is cheap, so a bot can always get out)."""
+cancelling is cheap, so a bot can always get out; reading one's own limits is free, so a
+client that paces itself from them, made before its limiter, owes nothing for them)."""
 
 PER_ITEM = frozenset(
     {
@@ -72,7 +75,8 @@ class RateLimit:
     :ivar write_burst: tokens the write bucket holds.
     :ivar default_cost: tokens a request costs when ``costs`` names no match.
     :ivar costs: per-endpoint costs, keyed ``"METHOD /path"`` as in
-        :class:`~requests_kalshi.RateLimiter`.
+        :class:`~requests_kalshi.RateLimiter` (the method is required here);
+        :data:`EXCHANGE_COSTS` by default.
     :raises ConfigurationError: an unknown tier without figures, a figure that is not a
         positive whole number, or a cost the buckets cannot hold.
     """
@@ -88,6 +92,12 @@ class RateLimit:
     def __post_init__(self) -> None:
         if not isinstance(self.tier, str) or not self.tier.strip():
             raise ConfigurationError(f"tier must be a tier name, not {self.tier!r}.")
+        for key in self.costs:
+            if not isinstance(key, str) or not key.strip().rpartition(" ")[0]:
+                raise ConfigurationError(
+                    f"cost keys must name a method, as in 'GET /markets', not {key!r} "
+                    "(GET /account/endpoint_costs lists a method with each cost)."
+                )
         self.limiter(lambda: 0.0)  # every other check: the limiter's own
 
     def figures(self) -> tuple[int, int, int, int]:
