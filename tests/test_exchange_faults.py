@@ -33,9 +33,8 @@ ORDER = {
 def placed(ex: LocalExchange) -> list[str]:
     """The client_order_id of every order the exchange holds, looked up over the wire."""
     with ex.session(retries=0) as s:
-        return [
-            o["client_order_id"] for o in s.get("/portfolio/orders", timeout=5).json()["orders"]
-        ]
+        orders = s.get("/portfolio/orders", timeout=5).json()["orders"]
+        return sorted(o["client_order_id"] for o in orders)
 
 
 class FakeClock:

@@ -114,8 +114,8 @@ def test_bad_framing_is_answered(ex: LocalExchange, framing: bytes, status: int,
 def test_bad_json_bodies_are_answered_400(ex: LocalExchange, body: bytes, message: str) -> None:
     status, _, answer = exchange_raw(ex, post(ex, body))
     assert status == 400
-    assert answer["error"]["code"] == "invalid_parameters"
-    assert message in answer["error"]["message"]
+    assert (answer["code"], answer["message"]) == ("bad_request", "bad request")
+    assert message in answer["details"]
     assert ex.requests[-1].status == 400
     still_serving(ex)
 
@@ -126,13 +126,23 @@ def test_good_bodies_pass() -> None:
 
 
 def test_chunked_bodies_are_read(ex: LocalExchange) -> None:
-    body = json.dumps({"ticker": "NOPE", "side": "yes", "action": "buy", "count": 1}).encode()
-    chunked = b"%x\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n" % (len(body), body)
-    status, _, answer = exchange_raw(
-        ex, post(ex, chunked, framing=b"Transfer-Encoding: chunked\r\n")
+    body = json.dumps({"any": "object", "n": list(range(50))}).encode()
+    chunked = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n" % (
+        10,
+        body[:10],
+        len(body) - 10,
+        body[10:],
     )
-    assert status == 404, answer  # the body was read whole: the unknown ticker is reported
-    assert json.loads(ex.requests[-1].body) == json.loads(body)
+    path = "/trade-api/v2/nowhere"
+    data = (
+        b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+        + signed(ex, "POST", "http://127.0.0.1" + path)
+        + b"Transfer-Encoding: chunked\r\n\r\n"
+        + chunked
+    )  # fmt: skip
+    status, _, answer = exchange_raw(ex, data)
+    assert (status, answer["error"]["code"]) == (404, "not_found")
+    assert ex.requests[-1].body == body  # read whole, in two chunks
 
 
 @pytest.mark.parametrize(
@@ -222,7 +232,7 @@ def test_a_failure_inside_the_exchange_is_a_500_and_logged(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ex.core.state, "list_markets", broken)
+    monkeypatch.setattr(ex.core, "_check", broken)
     with caplog.at_level(logging.ERROR, logger="requests_kalshi"):
         status, headers, body = exchange_raw(ex, b"GET /trade-api/v2/markets HTTP/1.1\r\n\r\n")
     assert (status, body["error"]["code"]) == (500, "internal_server_error")

@@ -129,7 +129,7 @@ def test_faults_after_processing_through_responses() -> None:
 def test_bad_bodies_are_refused_through_responses_too() -> None:
     with KalshiMock(key_type="ed25519") as kalshi, kalshi.session(retries=0) as s:
         r = s.post("/portfolio/events/orders", data=b'{"count": 1e999}')
-        assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid_parameters")
-        assert "out of range" in r.json()["error"]["message"]
+        assert (r.status_code, r.json()["code"]) == (400, "bad_request")
+        assert "out of range" in r.json()["details"]
         unsigned = requests.post(kalshi.url + "/portfolio/events/orders", data=b"[")
         assert unsigned.status_code == 401  # authentication comes first

@@ -32,7 +32,7 @@ from requests_kalshi.keys import PrivateKey
 from requests_kalshi.ratelimit import RateLimiter
 
 from .authcheck import DEFAULT_WINDOW, AuthVerdict, PublicKey, check_headers
-from .bodycheck import body_problem
+from .bodycheck import body_problem, unreadable_body
 from .faults import TOO_MANY_REQUESTS, FaultPlan
 from .limits import RateLimit, items_billed
 from .market import Market, seed_markets
@@ -445,8 +445,7 @@ class SimulatedExchange:
             return (check.reason, *_no_route(path, allowed))
         problem = body_problem(body) if body else None
         if problem is not None:
-            rejection = bad_request(problem)
-            return check.reason, rejection.status, rejection.body
+            return check.reason, 400, unreadable_body(problem)
         call = _Call(method, query, body, params)
         try:
             status, payload = route[0](self, call)
