@@ -254,3 +254,9 @@ def test_read_body_without_framing_is_empty() -> None:
     assert read_body(["0"], [], Empty()) == b""
     with pytest.raises(Malformed):
         read_body(["1"], ["chunked"], Empty())
+
+
+def test_a_recorded_deep_body_reads_as_no_json(ex: LocalExchange) -> None:
+    exchange_raw(ex, post(ex, b"[" * 100_000 + b"]" * 100_000))
+    assert ex.requests[-1].status == 400
+    assert ex.requests[-1].json is None

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
-import logging
 import math
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -24,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from requests_kalshi.auth import KalshiAuth
 from requests_kalshi.errors import ConfigurationError
@@ -34,52 +31,17 @@ from requests_kalshi.ratelimit import RateLimiter
 from .authcheck import DEFAULT_WINDOW, AuthVerdict, PublicKey, check_headers
 from .bodycheck import body_problem, unreadable_body
 from .faults import TOO_MANY_REQUESTS, FaultPlan
+from .keyring import public_key_of, throwaway_rsa_key
 from .limits import RateLimit, items_billed
 from .market import Market, seed_markets
+from .requestlog import RecordedRequest, RequestLog
 from .state import DEFAULT_BALANCE, ExchangeState, Rejection, api_error, bad_request
 
 __all__ = ["Outcome", "RecordedRequest", "SimulatedExchange"]
 
-log = logging.getLogger("requests_kalshi")
-
 API_PATH = "/trade-api/v2"
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the exchange received, for assertions in tests.
-
-    :ivar method: the method as received.
-    :ivar path: the path as received, without the query string.
-    :ivar query: the query parameters (the first value of each).
-    :ivar headers: the headers as received.
-    :ivar body: the raw body.
-    :ivar auth: the verdict on its signature headers: ``"ok"``, ``"public"``,
-        ``"missing_signature"``, ``"unknown_key"``, ``"bad_timestamp"``, ``"expired"``,
-        ``"bad_signature"``, or ``"skipped"`` when a fault answered first.
-    :ivar status: the status it was answered with; ``None`` if the connection was dropped.
-    :ivar fault: the kind of injected fault that hit it (``"fail"``, ``"fail_after"``,
-        ``"delay"``, ``"delay_after"``, ``"drop"``, ``"drop_after"``), or ``""``.
-    """
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-    auth: str
-    status: int | None
-    fault: str = ""
-
-    @property
-    def json(self) -> Any:
-        """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
-        try:
-            return json.loads(self.body) if self.body else None
-        except ValueError:
-            return None
 
 
 @dataclass
@@ -173,7 +135,7 @@ class SimulatedExchange:
         self.clock_offset = float(clock_offset)
         self.timestamp_window = float(timestamp_window)
         self._key: PrivateKey = (
-            _throwaway_rsa_key() if key_type == "rsa" else ed25519.Ed25519PrivateKey.generate()
+            throwaway_rsa_key() if key_type == "rsa" else ed25519.Ed25519PrivateKey.generate()
         )
         self.key_id = str(uuid.uuid4())
         self._keys: dict[str, PublicKey] = {self.key_id: self._key.public_key()}
@@ -186,9 +148,7 @@ class SimulatedExchange:
         self._limit = RateLimit()
         if rate_limit is not None:
             self.set_rate_limit(rate_limit)
-        self._record_lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
-        self._watchers: list[Callable[[RecordedRequest], None]] = []
+        self._log = RequestLog()
 
     # -- configuration -------------------------------------------------------------------
 
@@ -206,7 +166,7 @@ class SimulatedExchange:
         """
         if not isinstance(key_id, str) or not key_id.strip():
             raise ConfigurationError("key_id must be a non-empty string.")
-        self._keys[key_id.strip()] = _public_key(public_key)
+        self._keys[key_id.strip()] = public_key_of(public_key)
 
     def private_key_pem(self) -> bytes:
         """The throwaway private key as unencrypted PKCS#8 PEM, for programs in other languages."""
@@ -313,13 +273,11 @@ class SimulatedExchange:
     @property
     def requests(self) -> list[RecordedRequest]:
         """A snapshot of every request received so far, oldest first."""
-        with self._record_lock:
-            return list(self._requests)
+        return self._log.snapshot()
 
     def clear_requests(self) -> None:
         """Forget the requests received so far."""
-        with self._record_lock:
-            self._requests.clear()
+        self._log.clear()
 
     @property
     def balance(self) -> int:
@@ -461,25 +419,10 @@ class SimulatedExchange:
 
         :returns: a function that stops the calls.
         """
-        with self._record_lock:
-            self._watchers.append(listener)
-
-        def stop() -> None:
-            with self._record_lock:
-                if listener in self._watchers:
-                    self._watchers.remove(listener)
-
-        return stop
+        return self._log.watch(listener)
 
     def _record(self, record: RecordedRequest) -> None:
-        with self._record_lock:
-            self._requests.append(record)
-            watchers = list(self._watchers)
-        for listener in watchers:
-            try:
-                listener(record)
-            except Exception:
-                log.exception("local exchange: a request listener failed")
+        self._log.append(record)
 
     def websocket_handshake(self, target: str, headers: Mapping[str, str]) -> Outcome:
         """Answer a WebSocket handshake to ``/trade-api/ws/v2`` as Kalshi does.
@@ -647,26 +590,3 @@ def _decode_cursor(cursor: str) -> int:
     if prefix != "offset" or not number.isdigit():
         raise bad_request("cursor is not one this exchange returned")
     return int(number)
-
-
-@functools.lru_cache(maxsize=1)
-def _throwaway_rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _public_key(value: Any) -> PublicKey:
-    if isinstance(value, (rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)):
-        return value.public_key()
-    if isinstance(value, (rsa.RSAPublicKey, ed25519.Ed25519PublicKey)):
-        return value
-    if isinstance(value, (str, bytes)):
-        data = value.encode() if isinstance(value, str) else value
-        try:
-            loaded = serialization.load_pem_public_key(data)
-        except ValueError:
-            raise ConfigurationError(
-                "public_key text is not a PEM public key ('-----BEGIN PUBLIC KEY-----')."
-            ) from None
-        if isinstance(loaded, (rsa.RSAPublicKey, ed25519.Ed25519PublicKey)):
-            return loaded
-    raise ConfigurationError("public_key must be an RSA or Ed25519 public key (or its PEM).")
