@@ -20,6 +20,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "DeprecatedEndpointError",
     "KalshiAPIError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -27,11 +28,16 @@ __all__ = [
     "ServerError",
     "TimestampExpiredError",
     "error_for_response",
+    "error_in_response",
     "parse_error_body",
     "raise_for_kalshi",
 ]
 
 _MAX_TEXT = 300
+_DEPRECATED_V1 = "deprecated_v1_order_endpoint"  # Kalshi's answer to the V1 order endpoints
+_TOO_MANY_REQUESTS = "too many requests"
+_MAX_ERROR_BODY = 64 * 1024  # bytes: error bodies are small; larger 2xx bodies are data
+_ERROR_KEY_WITHIN = 512  # bytes: an error body names "error" near its start
 # Seconds. Kalshi accepted timestamps ±5 s off on recorded demo traffic, and Date is good to
 # about a second, so a measured offset this small cannot explain an expired timestamp.
 _CLOCK_AGREES = 2.0
@@ -149,6 +155,16 @@ class ServerError(KalshiAPIError):
     """5xx: Kalshi failed to answer."""
 
 
+class DeprecatedEndpointError(KalshiAPIError):
+    """``deprecated_v1_order_endpoint``: a retired V1 order endpoint; nothing was done.
+
+    Kalshi answers it with a 2xx status, so ``response.ok`` is true and only the body tells;
+    :func:`raise_for_kalshi` (and ``session(..., raise_errors=True)``) raise it anyway.
+    Orders are created with ``POST /portfolio/events/orders`` and cancelled with
+    ``DELETE /portfolio/events/orders/{order_id}``.
+    """
+
+
 def _unpickle(cls: type[KalshiAPIError], text: str, fields: dict[str, Any]) -> KalshiAPIError:
     error = cls.__new__(cls)
     Exception.__init__(error, text)
@@ -204,10 +220,28 @@ def error_for_response(response: requests.Response) -> KalshiAPIError:
     :class:`ServerError`, any other :class:`KalshiAPIError`.
     """
     status = response.status_code
-    if status == 401 and "header_timestamp_expired" in parse_error_body(response)[::2]:
+    code, _, details = parse_error_body(response)
+    if status == 401 and "header_timestamp_expired" in (code, details):
         return TimestampExpiredError(response)
+    if code == _DEPRECATED_V1:
+        return DeprecatedEndpointError(response)
+    if _too_many_requests(response):
+        return RateLimitError(response)
     cls = _BY_STATUS.get(status, ServerError if status >= 500 else KalshiAPIError)
     return cls(response)
+
+
+def error_in_response(response: requests.Response) -> KalshiAPIError | None:
+    """The typed error a response carries, or ``None`` for a success.
+
+    An error status (≥ 400) gives :func:`error_for_response`'s error. So does a 2xx whose
+    body is an error: ``{"error": {"code": …}}`` (Kalshi's ``deprecated_v1_order_endpoint``
+    comes with a 2xx status) or ``{"error": "too many requests"}``. A body that was not
+    read yet (``stream=True``) is not read for this.
+    """
+    if response.status_code >= 400 or _error_body_on_success(response):
+        return error_for_response(response)
+    return None
 
 
 def raise_for_kalshi(response: requests.Response) -> None:
@@ -216,11 +250,15 @@ def raise_for_kalshi(response: requests.Response) -> None:
     Like :meth:`requests.Response.raise_for_status` (statuses below 400 pass), with Kalshi's
     error code, message, details and a diagnosis.
 
+    Also raises for a 2xx answer whose body is an error, such as Kalshi's
+    ``deprecated_v1_order_endpoint`` (see :func:`error_in_response`).
+
     :raises KalshiAPIError: a subclass matching the status (see :func:`error_for_response`),
-        when the status is 400 or more.
+        when the status is 400 or more or the body is an error.
     """
-    if response.status_code >= 400:
-        raise error_for_response(response)
+    error = error_in_response(response)
+    if error is not None:
+        raise error
 
 
 def _diagnose(response: requests.Response, code: str, details: str) -> str:
@@ -260,7 +298,13 @@ def _diagnose(response: requests.Response, code: str, details: str) -> str:
         )
     if status == 400 and _limit_over_1000(response):
         return "The limit may be at most 1000: ask for fewer items and follow the cursor"
-    if status == 429:
+    if code == _DEPRECATED_V1:
+        return (
+            "Kalshi retired the V1 order endpoints and did nothing: create orders with "
+            "POST /portfolio/events/orders and cancel them with "
+            "DELETE /portfolio/events/orders/{order_id}"
+        )
+    if status == 429 or _too_many_requests(response):
         wait = parse_retry_after(response)
         asked = f"Kalshi asks to wait {wait:g} s. " if wait is not None else ""
         return (
@@ -273,6 +317,34 @@ def _diagnose(response: requests.Response, code: str, details: str) -> str:
             "client_order_id) before sending it again"
         )
     return ""
+
+
+def _small_json_object(response: requests.Response) -> Any:
+    """The body as JSON if it was read already and is a small object; else ``None``."""
+    # Never read a streamed body that was not read yet: that would consume it.
+    if getattr(response, "_content", False) is False:
+        return None
+    content = response.content or b""
+    if len(content) > _MAX_ERROR_BODY or b'"error"' not in content[:_ERROR_KEY_WITHIN]:
+        return None
+    try:
+        body = json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _error_body_on_success(response: requests.Response) -> bool:
+    body = _small_json_object(response)
+    return body is not None and (
+        isinstance(body.get("error"), dict) or body.get("error") == _TOO_MANY_REQUESTS
+    )
+
+
+def _too_many_requests(response: requests.Response) -> bool:
+    """Kalshi's rate-limit body, ``{"error": "too many requests"}``, whatever the status."""
+    body = _small_json_object(response)
+    return body is not None and body.get("error") == _TOO_MANY_REQUESTS
 
 
 def _timestamp_diagnosis(offset: float | None) -> str:

@@ -14,17 +14,15 @@ import logging
 import math
 import os
 import shlex
-import signal
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from urllib.parse import urlsplit
 
 import requests
 
+from requests_kalshi import cli_serve
 from requests_kalshi._cli_send import send
 from requests_kalshi._version import __version__
 from requests_kalshi.api_errors import error_for_response
@@ -40,7 +38,7 @@ from requests_kalshi.errors import ConfigurationError, KalshiError, UnknownEnvir
 from requests_kalshi.session import ENV_ENVIRONMENT, KalshiSession, session
 
 if TYPE_CHECKING:
-    from requests_kalshi.testing.exchange import LocalExchange
+    pass
 
 __all__ = ["main"]
 
@@ -90,14 +88,6 @@ examples:
 
 Prints the key id, key type and size, the public key's SHA-256 fingerprint (compare it with
 the key on Kalshi) and the environment. --online also calls GET /portfolio/balance.
-"""
-_SERVE_EPILOG = """\
-examples:
-  requests-kalshi serve
-  requests-kalshi serve --port 8080 --key-type ed25519
-
-Prints the base URL, the key id and the path of a throwaway private key file, then serves
-until Ctrl-C. Point any program, in any language, at the URL with that key.
 """
 
 
@@ -267,17 +257,11 @@ def _parser() -> argparse.ArgumentParser:
         "serve",
         help="run the local exchange in the foreground",
         description="Run the local exchange on 127.0.0.1 until Ctrl-C.",
-        epilog=_SERVE_EPILOG,
+        epilog=cli_serve.EPILOG,
         formatter_class=formatter,
     )
-    serve.add_argument("--port", type=int, default=0, help="TCP port (default: any free port)")
-    serve.add_argument(
-        "--key-type",
-        choices=("rsa", "ed25519"),
-        default="rsa",
-        help="the throwaway key's type (default: rsa, as Kalshi issues)",
-    )
-    serve.set_defaults(run=_run_serve)
+    cli_serve.add_arguments(serve)
+    serve.set_defaults(run=cli_serve.run)
     return parser
 
 
@@ -414,50 +398,6 @@ def _run_check(args: argparse.Namespace) -> int:
     balance = response.json().get("balance")
     print(f"online:       OK (balance {balance} cents)")
     return 0
-
-
-def _run_serve(args: argparse.Namespace) -> int:
-    from requests_kalshi.testing.exchange import LocalExchange
-
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    # Set both: a process started in the background may inherit an ignored SIGINT.
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with tempfile.TemporaryDirectory(prefix="requests-kalshi-") as folder:
-            exchange = LocalExchange(port=args.port, key_type=args.key_type)
-            key_file = Path(folder) / "local-exchange-key.pem"
-            key_file.touch(mode=0o600)
-            key_file.write_bytes(exchange.private_key_pem())
-            with exchange:
-                _print_serving(exchange, key_file, sys.stdout)
-                try:
-                    signal.pause() if hasattr(signal, "pause") else _wait_forever()
-                except KeyboardInterrupt:
-                    print("stopped.", flush=True)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0
-
-
-def _wait_forever() -> None:  # pragma: no cover - Windows has no signal.pause
-    import threading
-
-    threading.Event().wait()
-
-
-def _print_serving(exchange: LocalExchange, key_file: Path, out: TextIO) -> None:
-    try_it = (
-        f"{PROG} request GET /portfolio/balance --env {exchange.url} "
-        f"--key-id {exchange.key_id} --key {shlex.quote(str(key_file))}"
-    )
-    print(f"Local Kalshi exchange: {exchange.url}", file=out)
-    print(f"key id:   {exchange.key_id}", file=out)
-    print(f"key file: {key_file}", file=out)
-    print(f"try:      {try_it}", file=out)
-    print("Ctrl-C stops it.", file=out, flush=True)
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ the same two buckets on the client, so requests wait for tokens instead of colle
 
 >>> limiter = RateLimiter.for_tier("basic")
 >>> limiter.read_per_second, limiter.write_per_second, limiter.write_burst
-(200.0, 100.0, 200.0)
+(200.0, 100.0, 100.0)
 >>> limiter.try_acquire("GET", "/trade-api/v2/markets")
 True
 """
@@ -22,9 +22,17 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from .account_limits import costs_from_body, limits_from_body
 from .errors import ConfigurationError, KalshiError
 
-__all__ = ["READ_METHODS", "TIERS", "RateLimiter", "endpoint_path", "resolve_rate_limit"]
+__all__ = [
+    "READ_METHODS",
+    "TIERS",
+    "TIER_CAPACITIES",
+    "RateLimiter",
+    "endpoint_path",
+    "resolve_rate_limit",
+]
 
 log = logging.getLogger("requests_kalshi")
 
@@ -37,11 +45,22 @@ TIERS: Mapping[str, tuple[float, float]] = {
 }
 """Kalshi's access tiers: ``(read, write)`` budgets in tokens per second."""
 
+TIER_CAPACITIES: Mapping[str, tuple[float, float]] = {
+    "basic": (200.0, 100.0),
+    "advanced": (300.0, 600.0),
+    "premier": (1000.0, 2000.0),
+    "paragon": (2000.0, 4000.0),
+    "prime": (4000.0, 8000.0),
+}
+"""Kalshi's access tiers: ``(read, write)`` bucket capacities in tokens. A read bucket holds
+one second of budget; a write bucket holds two, except on Basic (one)."""
+
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods billed to the read bucket; every other method is a write."""
 
 READ_BURST_SECONDS = 1.0
-_SLACK = 1e-6  # tokens: float rounding of clock arithmetic must not refuse a request
+_SLACK = 1e-3  # tokens: float rounding of clock arithmetic must not refuse a request (a Unix
+# time near 1.8e9 s is exact to ~0.2 µs only: 5e-5 tokens at 200 tokens a second)
 WRITE_BURST_SECONDS = 2.0
 
 _API_PREFIX = re.compile(r"^/trade-api/v\d+(?=/|$)")
@@ -96,7 +115,8 @@ class _CostRule:
         if (method and not _METHOD.match(method)) or not path.startswith("/"):
             raise ConfigurationError(
                 f"cost key {key!r} is not 'METHOD /path' or '/path' "
-                "(for example 'POST /portfolio/orders' or 'DELETE /portfolio/orders/{order_id}')."
+                "(for example 'POST /portfolio/events/orders' or "
+                "'DELETE /portfolio/events/orders/{order_id}')."
             )
         self.method = method.upper() or None
         self.segments: tuple[str | None, ...] = tuple(
@@ -146,9 +166,9 @@ class RateLimiter:
     segments wins, then one naming the method.
 
     >>> limiter = RateLimiter(read_per_second=100, write_per_second=50,
-    ...                       costs={"POST /portfolio/orders/batched": 100,
-    ...                              "DELETE /portfolio/orders/{order_id}": 5})
-    >>> limiter.cost_of("DELETE", "/trade-api/v2/portfolio/orders/abc-123")
+    ...                       costs={"POST /portfolio/events/orders/batched": 100,
+    ...                              "DELETE /portfolio/events/orders/{order_id}": 5})
+    >>> limiter.cost_of("DELETE", "/trade-api/v2/portfolio/events/orders/abc-123")
     5.0
     >>> limiter.cost_of("GET", "/markets")
     10.0
@@ -216,7 +236,9 @@ class RateLimiter:
 
     @classmethod
     def for_tier(cls, name: str, **overrides: Any) -> RateLimiter:
-        """A limiter with the budgets of one of Kalshi's access tiers.
+        """A limiter with the budgets and bucket capacities of one of Kalshi's access tiers.
+
+        See :data:`TIERS` and :data:`TIER_CAPACITIES`.
 
         >>> RateLimiter.for_tier("Advanced").read_per_second
         300.0
@@ -233,7 +255,13 @@ class RateLimiter:
                 "or pass read_per_second= and write_per_second= yourself."
             )
         read, write = TIERS[key]
-        options: dict[str, Any] = {"read_per_second": read, "write_per_second": write}
+        read_cap, write_cap = TIER_CAPACITIES[key]
+        options: dict[str, Any] = {
+            "read_per_second": read,
+            "write_per_second": write,
+            "read_burst": read_cap,
+            "write_burst": write_cap,
+        }
         options.update(overrides)
         return cls(**options)
 
@@ -243,17 +271,15 @@ class RateLimiter:
 
         Sends ``GET /account/limits`` and then ``GET /account/endpoint_costs`` through
         ``session`` (a :class:`KalshiSession`, or any object whose ``get(path)`` takes a
-        path relative to the API root). Accepted ``/account/limits`` bodies, optionally
-        wrapped in ``{"limits": {...}}``:
+        path relative to the API root), and reads them with
+        :func:`~requests_kalshi.account_limits.limits_from_body` and
+        :func:`~requests_kalshi.account_limits.costs_from_body`:
 
-        - ``{"read": {"refill_rate": R, "bucket_capacity": C}, "write": {...}}``: tokens per
-          second and bucket sizes (``per_second``/``tokens_per_second`` and
-          ``burst``/``capacity`` are read too);
-        - ``{"read_tokens_per_second": R, "write_tokens_per_second": W}``: tokens;
-        - ``{"read_limit": R, "write_limit": W}``: Kalshi's older flat shape, in *requests*
-          per second (Basic reported 20/10), converted to tokens at ``default_cost``, unless
-          the body's ``usage_tier`` is a known tier whose token budget equals both numbers;
-        - ``{"usage_tier": "advanced"}`` (or ``tier``) alone: that tier's preset.
+        - ``{"usage_tier", "read": {"refill_rate": R, "bucket_capacity": C}, "write": {...},
+          "grants"}``: tokens per second and bucket capacities (today's shape);
+        - ``{"usage_tier", "read_limit": R, "write_limit": W}``: the shape of Kalshi's older
+          documentation, in *requests* per second (Basic reported 20/10), converted to
+          tokens at the account's default cost.
 
         ``/account/endpoint_costs`` (``{"default_cost": 10, "endpoint_costs": [{"method",
         "path", "cost"}]}``) is optional: when it fails or cannot be read, the default cost
@@ -277,7 +303,7 @@ class RateLimiter:
             ) from error
         costs = _costs_from(session)
         default_cost = {**costs, **overrides}.get("default_cost", 10)
-        limits = _limits_from(body, _number("default_cost", default_cost, zero_ok=True))
+        limits = limits_from_body(body, _number("default_cost", default_cost, zero_ok=True))
         options: dict[str, Any] = {**limits, **_fit(costs, {**limits, **overrides}), **overrides}
         log.info(
             "rate limit from the account: %g read / %g write tokens per second",
@@ -471,79 +497,6 @@ def _check_fits(
             )
 
 
-_TIER_KEYS = ("usage_tier", "tier", "api_tier", "level")
-_WRAPPERS = ("limits", "account_limits", "api_limits", "rate_limits")
-
-
-def _limits_from(body: object, default_cost: float) -> dict[str, float]:
-    """RateLimiter arguments from an ``/account/limits`` body (see ``from_account``)."""
-    if isinstance(body, dict):
-        for wrapper in _WRAPPERS:
-            if isinstance(body.get(wrapper), dict):
-                body = body[wrapper]
-                break
-    if not isinstance(body, dict):
-        raise _unreadable(body)
-    tier = next((body[k] for k in _TIER_KEYS if isinstance(body.get(k), str)), "")
-    preset = TIERS.get(tier.strip().lower())
-    nested = body.get("read"), body.get("write")
-    if isinstance(nested[0], dict) and isinstance(nested[1], dict):
-        read_rate, read_cap = _bucket_figures(nested[0])
-        write_rate, write_cap = _bucket_figures(nested[1])
-        if read_rate is not None and write_rate is not None:
-            options = {"read_per_second": read_rate, "write_per_second": write_rate}
-            if read_cap is not None:
-                options["read_burst"] = read_cap
-            if write_cap is not None:
-                options["write_burst"] = write_cap
-            return options
-    tokens = _pair(body, "read_tokens_per_second", "write_tokens_per_second")
-    if tokens is not None:
-        return {"read_per_second": tokens[0], "write_per_second": tokens[1]}
-    flat = _pair(body, "read_limit", "write_limit")
-    if flat is not None:
-        if preset is not None and flat == preset:
-            return {"read_per_second": flat[0], "write_per_second": flat[1]}
-        return {
-            "read_per_second": flat[0] * default_cost,
-            "write_per_second": flat[1] * default_cost,
-        }
-    if preset is not None:
-        return {"read_per_second": preset[0], "write_per_second": preset[1]}
-    raise _unreadable(body)
-
-
-def _bucket_figures(bucket: dict[str, Any]) -> tuple[float | None, float | None]:
-    rate = _first_number(bucket, ("refill_rate", "per_second", "tokens_per_second"))
-    capacity = _first_number(bucket, ("bucket_capacity", "capacity", "burst"))
-    return rate, capacity
-
-
-def _first_number(body: dict[str, Any], keys: tuple[str, ...]) -> float | None:
-    for key in keys:
-        value = body.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            return float(value)
-    return None
-
-
-def _pair(body: dict[str, Any], read_key: str, write_key: str) -> tuple[float, float] | None:
-    read = _first_number(body, (read_key,))
-    write = _first_number(body, (write_key,))
-    return None if read is None or write is None else (read, write)
-
-
-def _unreadable(body: object) -> ConfigurationError:
-    shown = repr(body)
-    if len(shown) > 200:
-        shown = shown[:200] + "…"
-    return ConfigurationError(
-        f"cannot understand the rate limits GET /account/limits returned: {shown}. Pass a "
-        f"tier instead, e.g. rate_limit='basic' (one of {', '.join(TIERS)}), or "
-        "read_per_second= and write_per_second=."
-    )
-
-
 def _fit(reported: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
     """The account's reported costs, each lowered to the burst of the bucket(s) it uses."""
     read_rate = _number("read_per_second", options["read_per_second"])
@@ -581,33 +534,4 @@ def _costs_from(session: _Getter) -> dict[str, Any]:
     except (KalshiError, OSError, ValueError) as error:
         log.debug("no endpoint costs from the account (%s); using the default cost", error)
         return {}
-    if not isinstance(body, dict):
-        log.debug("unreadable GET /account/endpoint_costs body; using the default cost")
-        return {}
-    options: dict[str, Any] = {}
-    default = _first_number(body, ("default_cost",))
-    if default is not None:
-        options["default_cost"] = default
-    entries = body.get("endpoint_costs", body.get("costs"))
-    costs: dict[str, float] = {}
-    if isinstance(entries, list):
-        for entry in entries:
-            if not isinstance(entry, dict):
-                continue
-            path, method = entry.get("path"), entry.get("method")
-            cost = entry.get("cost")
-            if isinstance(method, str) and not _METHOD.match(method):
-                continue
-            if (
-                not isinstance(path, str)
-                or not re.fullmatch(r"/\S*", path)
-                or isinstance(cost, bool)
-                or not isinstance(cost, (int, float))
-                or cost < 0
-            ):
-                continue
-            key = f"{method.upper()} {path}" if isinstance(method, str) and method else path
-            costs[key] = float(cost)
-    if costs:
-        options["costs"] = costs
-    return options
+    return costs_from_body(body)

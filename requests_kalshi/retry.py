@@ -2,8 +2,17 @@
 
 Retries run in :class:`~requests_kalshi.KalshiSession`, one level above urllib3, so every
 attempt is signed anew with a fresh timestamp. The policy never repeats a request the server
-may already have acted on unless the method is idempotent: an order ``POST`` is retried only
-after a 429 or a connection that failed before anything was sent.
+may already have acted on unless the method is idempotent: an order ``POST`` (one order,
+``POST /portfolio/events/orders``, or a batch, ``POST /portfolio/events/orders/batched``) is
+retried only after a 429 or a connection that failed before anything was sent. Cancels
+(``DELETE /portfolio/events/orders/{order_id}`` and the batched ``DELETE``) are idempotent.
+
+To send an order again yourself after an unknown outcome (a 5xx, a read timeout), reuse its
+``client_order_id``: Kalshi keeps one order per ``client_order_id`` and answers
+``409 order_already_exists`` to a repeat, so nothing is placed twice. In a batch each order
+carries its own ``client_order_id``: resending the whole batch places the orders that were
+missing and reports ``order_already_exists`` in the ``error`` of each item that was placed
+the first time.
 """
 
 from __future__ import annotations
@@ -40,7 +49,8 @@ class RetryPolicy:
     connection reset after send   retried                            not retried
     TLS certificate, proxy error  not retried                        not retried
     429                           retried                            retried (refused unprocessed)
-    500 502 503 504               retried                            not retried
+    500 502 503 504               retried                            not retried (an order may
+                                                                     exist: see above)
     other statuses                not retried                        not retried
     ============================  =================================  ============================
 

@@ -77,18 +77,22 @@ def test_malformed_http_gets_400_and_the_exchange_keeps_serving(
 ) -> None:
     with socket.create_connection(("127.0.0.1", ex.port), timeout=5) as raw:
         raw.sendall(b"NOT-HTTP\r\n\r\n")
-        assert b'{"error": {"code": "bad_request"' in raw.recv(500)
+        answer = b"".join(iter(lambda: raw.recv(500), b""))  # until the exchange closes
+        assert b'{"error": {"code": "bad_request"' in answer
     assert s.get("/exchange/status", timeout=5).status_code == 200
 
 
 def test_account_limits_follow_the_rate_limit(ex: LocalExchange, s: KalshiSession) -> None:
     assert s.get("/account/limits", timeout=5).json() == {
         "usage_tier": "basic",
-        "read_limit": 20,
-        "write_limit": 10,
+        "read": {"refill_rate": 200, "bucket_capacity": 200},
+        "write": {"refill_rate": 100, "bucket_capacity": 100},
+        "grants": [{"exchange_instance": "event_contract", "level": "basic", "source": "default"}],
     }
-    ex.set_rate_limit(RateLimit(reads_per_second=300, writes_per_second=300, tier="advanced"))
-    assert s.get("/account/limits", timeout=5).json()["usage_tier"] == "advanced"
+    ex.set_rate_limit(RateLimit(tier="advanced"))
+    limits = s.get("/account/limits", timeout=5).json()
+    assert limits["usage_tier"] == "advanced"
+    assert limits["write"] == {"refill_rate": 300, "bucket_capacity": 600}
 
 
 def test_unknown_paths_and_methods(s: KalshiSession, ex: LocalExchange) -> None:

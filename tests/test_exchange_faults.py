@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 import requests
 
-from requests_kalshi import ConfigurationError, KalshiSession, TimestampExpiredError
+from requests_kalshi import (
+    ConfigurationError,
+    KalshiSession,
+    RateLimiter,
+    TimestampExpiredError,
+)
 from requests_kalshi.api_errors import error_for_response
 from requests_kalshi.testing import LocalExchange, RateLimit
 
@@ -25,6 +30,13 @@ ORDER = {
     "client_order_id": "retry-me",
 }
 RESERVED = 10 + 4  # cents: 2 x $0.05, and the largest fee 2 x 0.07 x 0.25 rounded up
+
+
+def placed(ex: LocalExchange) -> list[str]:
+    """The client_order_id of every order the exchange holds, looked up over the wire."""
+    with ex.session(retries=0) as s:
+        orders = s.get("/portfolio/orders", timeout=5).json()["orders"]
+        return sorted(o["client_order_id"] for o in orders)
 
 
 class FakeClock:
@@ -144,21 +156,78 @@ def test_server_clock_offset_expires_signatures_and_date_tells_by_how_much(
 def test_rate_limit_answers_429_like_kalshi() -> None:
     clock = FakeClock()
     with LocalExchange(key_type="ed25519", clock=clock) as ex, ex.session(retries=0) as s:
-        ex.set_rate_limit(RateLimit(reads_per_second=3, writes_per_second=1))
+        ex.set_rate_limit(RateLimit(read_per_second=30, write_per_second=10, write_burst=20))
         statuses = [s.get("/markets", params={"limit": 1}, timeout=5).status_code for _ in range(4)]
-        assert statuses == [200, 200, 200, 429]
+        assert statuses == [200, 200, 200, 429]  # 30 tokens, 10 a read
         r = s.get("/markets", timeout=5)
         assert r.json() == {"error": "too many requests"}
         assert "Retry-After" not in r.headers
         writes = [
-            s.post("/portfolio/events/orders", json=dict(ORDER, client_order_id=str(n)), timeout=5)
-            for n in range(3)
+            s.post(V2_ORDER, json=dict(ORDER, client_order_id=str(n)), timeout=5) for n in range(3)
         ]
-        assert [w.status_code for w in writes] == [201, 201, 429]  # two seconds of burst
+        assert [w.status_code for w in writes] == [201, 201, 429]  # 20 tokens of burst
         clock.now += 1.0
         assert s.get("/markets", params={"limit": 1}, timeout=5).status_code == 200
         ex.set_rate_limit(None)
+        assert ex.rate_limit is None
+        assert placed(ex) == ["0", "1"]
         assert all(s.get("/exchange/status", timeout=5).ok for _ in range(10))
+
+
+def test_rate_limit_costs_tokens_per_endpoint_and_per_batch_item() -> None:
+    clock = FakeClock()
+    with LocalExchange(key_type="ed25519", clock=clock) as ex, ex.session(retries=0) as s:
+        ex.set_rate_limit(RateLimit(read_per_second=100, write_per_second=20, write_burst=20))
+        cancels = [s.delete(f"{V2_ORDER}/no-such-order", timeout=5).status_code for _ in range(11)]
+        assert 429 not in cancels[:10]  # 2 tokens a cancel: ten fit in 20 tokens
+        assert cancels[10] == 429
+        clock.now += 1.0  # 20 tokens
+        batch = {"orders": [dict(ORDER, client_order_id=f"b{n}") for n in range(3)]}
+        # 30 tokens, more than the bucket holds: charged a full bucket, as the client's
+        # limiter charges it (the batch endpoint itself is not served here: 404)
+        assert s.post(V2_ORDER + "/batched", json=batch, timeout=5).status_code != 429
+        assert s.post(V2_ORDER, json=ORDER, timeout=5).status_code == 429  # bucket empty
+        clock.now += 0.5  # 10 tokens
+        two = {"orders": batch["orders"][:2]}
+        assert s.post(V2_ORDER + "/batched", json=two, timeout=5).status_code == 429  # 20
+        assert s.post(V2_ORDER + "/batched", data=b"{", timeout=5).status_code != 429  # 10
+        assert ex.core.rate_limit is not None
+
+
+def test_endpoint_costs_report_what_the_exchange_charges(
+    ex: LocalExchange, s: KalshiSession
+) -> None:
+    assert s.get("/account/endpoint_costs", timeout=5).json() == {
+        "default_cost": 10,
+        "endpoint_costs": [
+            {
+                "method": "DELETE",
+                "path": "/trade-api/v2/portfolio/events/orders/{order_id}",
+                "cost": 2,
+            },
+            {
+                "method": "DELETE",
+                "path": "/trade-api/v2/portfolio/events/orders/batched",
+                "cost": 2,
+            },
+            {"method": "GET", "path": "/trade-api/v2/account/limits", "cost": 0},
+            {"method": "GET", "path": "/trade-api/v2/account/endpoint_costs", "cost": 0},
+        ],
+    }
+    ex.set_rate_limit(RateLimit(default_cost=5, costs={"GET /markets": 1, "GET /series": 5}))
+    assert s.get("/account/endpoint_costs", timeout=5).json() == {
+        "default_cost": 5,
+        "endpoint_costs": [{"method": "GET", "path": "/trade-api/v2/markets", "cost": 1}],
+    }
+
+
+def test_rate_limit_by_tier_name() -> None:
+    ex = LocalExchange(key_type="ed25519", rate_limit="premier")
+    assert ex.core.rate_limit == RateLimit(tier="premier")
+    assert RateLimit(tier="premier").figures() == (1000, 1000, 1000, 2000)
+    assert RateLimit(tier="basic", write_per_second=50).figures() == (200, 50, 200, 50)
+    gold = RateLimit(tier="gold", read_per_second=50, write_per_second=70)
+    assert gold.figures() == (50, 70, 50, 140)
 
 
 @pytest.mark.parametrize(
@@ -185,20 +254,32 @@ def test_delay_next_rejects_bad_seconds(seconds: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "limit", [{"reads_per_second": 0}, {"writes_per_second": -1}, {"reads_per_second": "9"}]
+    ("limit", "message"),
+    [
+        ({"read_per_second": 0}, "read_per_second must be a whole number > 0"),
+        ({"write_per_second": -1}, "write_per_second must be a whole number > 0"),
+        ({"read_per_second": "9"}, "read_per_second must be a whole number > 0"),
+        ({"write_burst": 2.5}, "write_burst must be a whole number > 0"),
+        ({"tier": "gold"}, "not one of Kalshi's tiers"),
+        ({"tier": ""}, "tier must be a tier name"),
+        ({"default_cost": 500}, "more than the read bucket holds"),
+        ({"costs": {"POST /x": 101}}, "more than the write bucket holds"),
+        ({"costs": {"/x": 1}}, "cost keys must name a method"),
+    ],
 )
-def test_rate_limit_rejects_bad_budgets(limit: dict[str, Any]) -> None:
-    with pytest.raises(ConfigurationError):
+def test_rate_limit_rejects_bad_budgets(limit: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
         RateLimit(**limit)
 
 
 def test_set_rate_limit_rejects_other_types() -> None:
     with pytest.raises(ConfigurationError):
-        LocalExchange(key_type="ed25519").set_rate_limit(20)
+        LocalExchange(key_type="ed25519").set_rate_limit(20)  # type: ignore[arg-type]
 
 
 def test_rate_limit_given_to_the_constructor() -> None:
-    ex = LocalExchange(key_type="ed25519", rate_limit=RateLimit(1, 1), clock=FakeClock())
+    limit = RateLimit(read_per_second=10, write_per_second=10)
+    ex = LocalExchange(key_type="ed25519", rate_limit=limit, clock=FakeClock())
     with ex, ex.session(retries=0) as s:
         assert s.get("/markets", timeout=5).ok
         assert s.get("/markets", timeout=5).status_code == 429
@@ -216,18 +297,17 @@ def test_post_processed_then_answered_503_is_not_retried_and_the_order_exists(
         assert r.status_code == 503
         posts = [x for x in ex.requests if x.method == "POST"]
         assert [(x.status, x.auth, x.fault) for x in posts] == [(503, "ok", "fail_after")]
-        orders = s.get("/portfolio/orders", timeout=5).json()["orders"]
-        assert [o["client_order_id"] for o in orders] == ["retry-me"]
+        assert placed(ex) == ["retry-me"]
         again = s.post(V2_ORDER, json=ORDER, timeout=5)
         assert again.json()["error"]["code"] == "order_already_exists"
-    assert ex.balance == 100000 - 10 - 4  # $0.10 for 2 at $0.05 and the largest fee, reserved
+    assert ex.balance == 100000 - RESERVED
 
 
 def test_a_fault_before_processing_places_nothing(ex: LocalExchange, s: KalshiSession) -> None:
     ex.fail_next(status=503, method="POST")
     assert s.post(V2_ORDER, json=ORDER, timeout=5).status_code == 503
     assert (ex.requests[-1].auth, ex.requests[-1].fault) == ("skipped", "fail")
-    assert ex.state.list_orders() == []
+    assert placed(ex) == []
 
 
 def test_drop_after_processing_is_recorded(ex: LocalExchange, s: KalshiSession) -> None:
@@ -236,7 +316,7 @@ def test_drop_after_processing_is_recorded(ex: LocalExchange, s: KalshiSession) 
         s.post(V2_ORDER, json=ORDER, timeout=5)
     last = ex.requests[-1]
     assert (last.status, last.auth, last.fault) == (None, "ok", "drop_after")
-    assert len(ex.state.list_orders()) == 1
+    assert placed(ex) == ["retry-me"]
 
 
 def test_delay_after_processing_places_the_order_before_the_client_gives_up(
@@ -245,7 +325,7 @@ def test_delay_after_processing_places_the_order_before_the_client_gives_up(
     ex.delay_next(seconds=2.0, method="POST", after_processing=True)
     with pytest.raises(requests.ReadTimeout):
         s.post(V2_ORDER, json=ORDER, timeout=0.2)
-    assert [o["client_order_id"] for o in ex.state.list_orders()] == ["retry-me"]
+    assert placed(ex) == ["retry-me"]
 
 
 def test_delay_before_processing_checks_the_timestamp_late() -> None:
@@ -258,7 +338,7 @@ def test_delay_before_processing_checks_the_timestamp_late() -> None:
         r = s.post(V2_ORDER, json=ORDER, timeout=5)
         assert r.json()["error"]["code"] == "header_timestamp_expired"
         assert (ex.requests[-1].auth, ex.requests[-1].fault) == ("expired", "delay")
-        assert ex.state.list_orders() == []
+        assert placed(ex) == []
         error = error_for_response(r)
         assert "long after it was signed" in str(error)
 
@@ -317,3 +397,23 @@ def test_fault_plan_refuses_unknown_kinds() -> None:
 
     with pytest.raises(ConfigurationError, match="fault kind"):
         FaultPlan().add("explode", 1, path=None, method=None)
+
+
+def test_the_client_paces_with_the_arithmetic_the_exchange_refuses_with() -> None:
+    """On one clock, a limiter built from the account's figures never meets a 429."""
+    clock = FakeClock()
+
+    def sleep(seconds: float) -> None:
+        clock.now += seconds
+
+    with LocalExchange(key_type="ed25519", rate_limit="basic", clock=clock) as ex:
+        with ex.session(retries=0) as s:
+            limiter = RateLimiter.from_account(s, clock=clock, sleep=sleep)
+        assert limiter.cost_of("GET", "/account/limits") == 0  # free on both sides
+        with ex.session(rate_limit=limiter, retries=0) as paced:
+            started = clock.now
+            statuses = [paced.get("/exchange/status", timeout=5).status_code for _ in range(40)]
+            assert statuses == [200] * 40
+            assert clock.now - started == pytest.approx(1.0)  # 20 at once, then 20 a second
+            unpaced = ex.session(retries=0)
+            assert unpaced.get("/exchange/status", timeout=5).status_code == 429

@@ -13,11 +13,9 @@ from typing import Any
 
 import pytest
 
-from requests_kalshi.testing import LocalExchange, views
+from requests_kalshi.testing import LocalExchange
 from requests_kalshi.testing.bodycheck import MAX_DEPTH, body_problem
 from requests_kalshi.testing.framing import MAX_BODY, Malformed, read_body
-
-from .orders import v2_order
 
 ORDERS = "/trade-api/v2/portfolio/events/orders"
 
@@ -116,9 +114,9 @@ def test_bad_framing_is_answered(ex: LocalExchange, framing: bytes, status: int,
 def test_bad_json_bodies_are_answered_400(ex: LocalExchange, body: bytes, message: str) -> None:
     status, _, answer = exchange_raw(ex, post(ex, body))
     assert status == 400
-    assert answer["code"] == "bad_request"  # Kalshi's flat error shape
+    assert (answer["code"], answer["message"]) == ("bad_request", "bad request")
     assert message in answer["details"]
-    assert ex.state.list_orders() == []
+    assert ex.requests[-1].status == 400
     still_serving(ex)
 
 
@@ -128,13 +126,23 @@ def test_good_bodies_pass() -> None:
 
 
 def test_chunked_bodies_are_read(ex: LocalExchange) -> None:
-    body = json.dumps(v2_order(ticker="NOPE")).encode()
-    chunked = b"%x\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n" % (len(body), body)
-    status, _, answer = exchange_raw(
-        ex, post(ex, chunked, framing=b"Transfer-Encoding: chunked\r\n")
+    body = json.dumps({"any": "object", "n": list(range(50))}).encode()
+    chunked = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n" % (
+        10,
+        body[:10],
+        len(body) - 10,
+        body[10:],
     )
-    assert status == 404, answer  # the body was read whole: the unknown ticker is reported
-    assert json.loads(ex.requests[-1].body) == json.loads(body)
+    path = "/trade-api/v2/nowhere"
+    data = (
+        b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+        + signed(ex, "POST", "http://127.0.0.1" + path)
+        + b"Transfer-Encoding: chunked\r\n\r\n"
+        + chunked
+    )  # fmt: skip
+    status, _, answer = exchange_raw(ex, data)
+    assert (status, answer["error"]["code"]) == (404, "not_found")
+    assert ex.requests[-1].body == body  # read whole, in two chunks
 
 
 @pytest.mark.parametrize(
@@ -224,7 +232,7 @@ def test_a_failure_inside_the_exchange_is_a_500_and_logged(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views, "market", broken)
+    monkeypatch.setattr(ex.core, "_check", broken)
     with caplog.at_level(logging.ERROR, logger="requests_kalshi"):
         status, headers, body = exchange_raw(ex, b"GET /trade-api/v2/markets HTTP/1.1\r\n\r\n")
     assert (status, body["error"]["code"]) == (500, "internal_server_error")
@@ -246,3 +254,9 @@ def test_read_body_without_framing_is_empty() -> None:
     assert read_body(["0"], [], Empty()) == b""
     with pytest.raises(Malformed):
         read_body(["1"], ["chunked"], Empty())
+
+
+def test_a_recorded_deep_body_reads_as_no_json(ex: LocalExchange) -> None:
+    exchange_raw(ex, post(ex, b"[" * 100_000 + b"]" * 100_000))
+    assert ex.requests[-1].status == 400
+    assert ex.requests[-1].json is None

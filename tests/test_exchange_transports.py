@@ -26,13 +26,13 @@ def test_transports_hold_a_core_instead_of_being_one(transport: type[Any]) -> No
 
 def test_two_transports_serve_one_account() -> None:
     core = SimulatedExchange(key_type="ed25519")
+    core.fail_next(2, status=503, path="/portfolio/balance")
     with LocalExchange(core=core) as ex, ex.session(retries=0) as s:
-        assert s.post("/portfolio/events/orders", json=ORDER, timeout=5).status_code == 201
+        assert s.get("/portfolio/balance", timeout=5).status_code == 503
     with KalshiMock(core=core) as kalshi, kalshi.session(retries=0) as s:
-        again = s.post("/portfolio/events/orders", json=ORDER)
-        assert again.json()["error"]["code"] == "order_already_exists"
-        assert len(s.get("/portfolio/orders").json()["orders"]) == 1
-    assert [r.status for r in core.requests] == [201, 409, 200]
+        assert s.get("/portfolio/balance").status_code == 503  # the fault planned once
+        assert s.get("/portfolio/balance").status_code == 200
+    assert [(r.status, r.fault) for r in core.requests] == [(503, "fail"), (503, "fail"), (200, "")]
     assert ex.requests == kalshi.requests == core.requests
 
 
@@ -66,3 +66,24 @@ def test_core_and_options_are_exclusive(transport: type[Any]) -> None:
         transport(key_type="ed25519", balanse=5)
     with pytest.raises(ConfigurationError, match="core must be a SimulatedExchange"):
         transport(core=object())
+
+
+def test_request_watchers_see_each_answer_and_cannot_break_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen: list[tuple[str, int | None]] = []
+
+    def broken(record: Any) -> None:
+        raise RuntimeError("listener bug")
+
+    with KalshiMock(key_type="ed25519") as kalshi, kalshi.session(retries=0) as s:
+        stop = kalshi.watch_requests(lambda r: seen.append((r.path, r.status)))
+        stop_broken = kalshi.core.watch_requests(broken)
+        with caplog.at_level("ERROR", logger="requests_kalshi"):
+            assert s.get("/exchange/status").status_code == 200
+        assert "a request listener failed" in caplog.text
+        stop()
+        stop()  # a second stop does nothing
+        stop_broken()
+        s.get("/exchange/status")
+    assert seen == [("/trade-api/v2/exchange/status", 200)]

@@ -49,11 +49,13 @@ def test_every_request_has_a_timeout_unless_told_otherwise() -> None:
 
 
 def test_rate_limited_session_stays_inside_the_servers_budget() -> None:
-    """The exchange answers 429 past 40 reads/s; a session paced at 30/s never gets one."""
+    """The exchange answers 429 past 400 read tokens/s; a session paced at 300 never gets one."""
     from requests_kalshi.ratelimit import RateLimiter
     from requests_kalshi.testing import RateLimit
 
-    with LocalExchange(key_type="ed25519", rate_limit=RateLimit(40, 40)) as ex:
+    with LocalExchange(
+        key_type="ed25519", rate_limit=RateLimit(read_per_second=400, write_per_second=400)
+    ) as ex:
         limiter = RateLimiter(read_per_second=300, write_per_second=300, read_burst=300)
         s = ex.session(rate_limit=limiter, retries=0)
         errors: list[BaseException] = []
@@ -80,13 +82,20 @@ def test_rate_limited_session_stays_inside_the_servers_budget() -> None:
 
 
 def test_rate_limit_auto_reads_the_account_limits() -> None:
+    from requests_kalshi.ratelimit import RateLimiter
     from requests_kalshi.testing import RateLimit
 
-    with LocalExchange(key_type="ed25519", rate_limit=RateLimit(30, 15, tier="advanced")) as ex:
+    with LocalExchange(key_type="ed25519", rate_limit=RateLimit(tier="advanced")) as ex:
         s = ex.session(rate_limit="auto")
-        assert s.rate_limiter is not None
+        limiter = s.rate_limiter
+        assert isinstance(limiter, RateLimiter)
+        assert (limiter.read_per_second, limiter.write_per_second) == (300, 300)
+        assert (limiter.read_burst, limiter.write_burst) == (300, 600)
+        assert limiter.cost_of("DELETE", "/portfolio/events/orders/abc") == 2
+        assert limiter.cost_of("POST", "/portfolio/events/orders") == 10
         assert s.get("/portfolio/balance").ok
-        assert ex.requests[0].path.endswith("/account/limits")
+        paths = [r.path for r in ex.requests]
+        assert paths[:2] == ["/trade-api/v2/account/limits", "/trade-api/v2/account/endpoint_costs"]
 
 
 def test_timeout_given_positionally_is_kept() -> None:

@@ -14,7 +14,6 @@ from requests_kalshi import DEMO, PRODUCTION, ConfigurationError, session, sign_
 from requests_kalshi.testing import KalshiMock
 
 from .conftest import KEY_ID
-from .orders import v2_order
 
 Key = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
@@ -120,14 +119,19 @@ def test_stop_is_idempotent() -> None:
 
 def test_faults_after_processing_through_responses() -> None:
     with KalshiMock(key_type="ed25519") as kalshi, kalshi.session(retries=0) as s:
-        kalshi.fail_next(status=503, method="POST", after_processing=True)
-        r = s.post("/portfolio/events/orders", json=v2_order(client_order_id="a"))
-        assert r.status_code == 503
-        kalshi.delay_next(seconds=0.001, method="POST", after_processing=True)
-        r = s.post("/portfolio/events/orders", json=v2_order(client_order_id="b"))
-        assert r.status_code == 201
-        assert [o["client_order_id"] for o in kalshi.state.list_orders()] == ["a", "b"]
-        assert [x.fault for x in kalshi.requests] == ["fail_after", "delay_after"]
+        kalshi.fail_next(status=503, after_processing=True)
+        assert s.get("/portfolio/balance").status_code == 503
+        kalshi.delay_next(seconds=0.001, after_processing=True)
+        assert s.get("/portfolio/balance").status_code == 200
+        kalshi.drop_next(after_processing=True)
+        with pytest.raises(requests.ConnectionError):
+            s.get("/portfolio/balance")
+        records = [(x.auth, x.status, x.fault) for x in kalshi.requests]
+        assert records == [
+            ("ok", 503, "fail_after"),  # processed (authenticated), then failed
+            ("ok", 200, "delay_after"),
+            ("ok", None, "drop_after"),
+        ]
 
 
 def test_bad_bodies_are_refused_through_responses_too() -> None:

@@ -15,7 +15,7 @@
 from .authcheck import AuthVerdict, check_headers
 from .catalog import seed_catalog, seed_markets
 from .exchange import ExchangeNotRunningError, LocalExchange
-from .faults import RateLimit
+from .limits import RateLimit
 from .market import Event, Market, Series
 from .mock import KalshiMock
 from .simulator import RecordedRequest, SimulatedExchange

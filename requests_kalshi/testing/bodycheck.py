@@ -1,9 +1,10 @@
 """What the local exchange refuses in a JSON request body, before any endpoint reads it.
 
-Kalshi's answers to malformed bodies are not documented; these are the exchange's own: every
-problem is a 400 with Kalshi's flat ``{"code": "bad_request", "message", "details"}`` body,
-whose details say what is wrong. Parsing is bounded: no body can make the exchange recurse
-deeply, build huge integers or produce infinities.
+Every problem is a 400 with Kalshi's flat ``bad_request`` body (the shape Kalshi answers a
+body it cannot read with), whose ``details`` say what is wrong: see :func:`unreadable_body`.
+Which bodies Kalshi refuses is not documented; these limits are the exchange's own. Parsing is
+bounded: no body can make the exchange recurse deeply, build huge integers or produce
+infinities.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 import re
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "MAX_DIGITS", "body_problem"]
+__all__ = ["MAX_DEPTH", "MAX_DIGITS", "body_problem", "unreadable_body"]
 
 MAX_DEPTH = 32
 """Most levels of nested arrays and objects a body may have (Kalshi's bodies use three)."""
@@ -23,6 +24,15 @@ MAX_DIGITS = 30
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
+
+
+def unreadable_body(problem: str) -> dict[str, Any]:
+    """The 400 body for a request body the exchange cannot read.
+
+    >>> unreadable_body("the body is not valid JSON")
+    {'code': 'bad_request', 'message': 'bad request', 'details': 'the body is not valid JSON'}
+    """
+    return {"code": "bad_request", "message": "bad request", "details": problem}
 
 
 class _Refused(ValueError):

@@ -1,16 +1,15 @@
-"""Fault injection and rate limiting for the local exchange."""
+"""Fault injection for the local exchange: failures, delays and dropped connections."""
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from requests_kalshi.errors import ConfigurationError
 
-__all__ = ["Fault", "FaultPlan", "RateLimit", "RateLimiter", "default_error_body"]
+__all__ = ["KINDS", "TOO_MANY_REQUESTS", "Fault", "FaultPlan", "default_error_body"]
 
 TOO_MANY_REQUESTS: dict[str, Any] = {"error": "too many requests"}
 """Kalshi's 429 body."""
@@ -139,64 +138,3 @@ class FaultPlan:
         """Forget every queued fault."""
         with self._lock:
             self._faults.clear()
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """Per-second request budgets, as Kalshi's access tiers grant them.
-
-    The defaults are the Basic tier at the default cost of 10 tokens a request: 20 reads
-    (``GET``) and 10 writes (anything else) per second. Reads may burst one second of budget,
-    writes two, as on Kalshi.
-
-    :ivar reads_per_second: sustained ``GET`` requests per second.
-    :ivar writes_per_second: sustained other requests per second.
-    :ivar tier: the ``usage_tier`` that ``GET /account/limits`` reports.
-    :raises ConfigurationError: a budget that is not a positive number.
-    """
-
-    reads_per_second: float = 20
-    writes_per_second: float = 10
-    tier: str = "basic"
-
-    def __post_init__(self) -> None:
-        for name in ("reads_per_second", "writes_per_second"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ConfigurationError(f"{name} must be a positive number, not {value!r}.")
-
-
-class RateLimiter:
-    """Two token buckets (reads and writes) following a :class:`RateLimit`.
-
-    :param limit: the budgets.
-    :param clock: the clock in seconds (the exchange's, so tests can drive it).
-    """
-
-    def __init__(self, limit: RateLimit, clock: Callable[[], float]) -> None:
-        self.limit = limit
-        self._clock = clock
-        self._lock = threading.Lock()
-        now = clock()
-        # bucket: [tokens, capacity, refill per second, last refill time]
-        self._buckets = {
-            "read": [limit.reads_per_second, limit.reads_per_second, limit.reads_per_second, now],
-            "write": [
-                2 * limit.writes_per_second,
-                2 * limit.writes_per_second,
-                limit.writes_per_second,
-                now,
-            ],
-        }
-
-    def allow(self, method: str) -> bool:
-        """Take one request from the bucket for ``method``; ``False`` when it is empty."""
-        bucket = self._buckets["read" if method.upper() in ("GET", "HEAD") else "write"]
-        with self._lock:
-            now = self._clock()
-            tokens, capacity, rate, last = bucket
-            tokens = min(capacity, tokens + (now - last) * rate)
-            allowed = tokens >= 1
-            bucket[0] = tokens - 1 if allowed else tokens
-            bucket[3] = now
-            return allowed

@@ -9,12 +9,13 @@ one account: ``KalshiMock(core=local_exchange.core)``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from requests_kalshi.auth import KalshiAuth
 from requests_kalshi.errors import ConfigurationError
 
+from .limits import RateLimit
 from .simulator import RecordedRequest, SimulatedExchange
 from .state import ExchangeState
 
@@ -118,9 +119,18 @@ class ExchangeFront:
         """The throwaway private key as PKCS#8 PEM, for programs in other languages."""
         return self.core.private_key_pem()
 
-    def set_rate_limit(self, limit: Any) -> None:
+    def set_rate_limit(self, limit: RateLimit | str | None) -> None:
         """Refuse requests above ``limit``; see :meth:`SimulatedExchange.set_rate_limit`."""
         self.core.set_rate_limit(limit)
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The rate limit in force, or ``None``."""
+        return self.core.rate_limit
+
+    def watch_requests(self, listener: Callable[[RecordedRequest], None]) -> Callable[[], None]:
+        """Call ``listener`` per request: :meth:`~.SimulatedExchange.watch_requests`."""
+        return self.core.watch_requests(listener)
 
     def fail_next(
         self,

@@ -7,11 +7,9 @@ requests. :class:`~requests_kalshi.testing.LocalExchange` serves it over real HT
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -21,65 +19,26 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from requests_kalshi.auth import KalshiAuth
 from requests_kalshi.errors import ConfigurationError
 from requests_kalshi.keys import PrivateKey
+from requests_kalshi.ratelimit import RateLimiter
 
 from .authcheck import DEFAULT_WINDOW, AuthVerdict, PublicKey, check_headers
-from .bodycheck import body_problem
-from .faults import TOO_MANY_REQUESTS, FaultPlan, RateLimit, RateLimiter
+from .bodycheck import body_problem, unreadable_body
+from .faults import TOO_MANY_REQUESTS, FaultPlan
+from .keyring import public_key_of, throwaway_rsa_key
+from .limits import RateLimit, items_billed
 from .market import Market
-from .records import OrderError
+from .requestlog import RecordedRequest, RequestLog
 from .routes import DOMAIN_ROUTES, Call
-from .state import (
-    DEFAULT_BALANCE,
-    ExchangeState,
-    MarketControls,
-    Rejection,
-    api_error,
-    rejection,
-)
+from .state import DEFAULT_BALANCE, ExchangeState, MarketControls, Rejection, api_error
 
 __all__ = ["Outcome", "RecordedRequest", "SimulatedExchange"]
 
 API_PATH = "/trade-api/v2"
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the exchange received, for assertions in tests.
-
-    :ivar method: the method as received.
-    :ivar path: the path as received, without the query string.
-    :ivar query: the query parameters (the first value of each).
-    :ivar headers: the headers as received.
-    :ivar body: the raw body.
-    :ivar auth: the verdict on its signature headers: ``"ok"``, ``"public"``,
-        ``"missing_signature"``, ``"unknown_key"``, ``"bad_timestamp"``, ``"expired"``,
-        ``"bad_signature"``, or ``"skipped"`` when a fault answered first.
-    :ivar status: the status it was answered with; ``None`` if the connection was dropped.
-    :ivar fault: the kind of injected fault that hit it (``"fail"``, ``"fail_after"``,
-        ``"delay"``, ``"delay_after"``, ``"drop"``, ``"drop_after"``), or ``""``.
-    """
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-    auth: str
-    status: int | None
-    fault: str = ""
-
-    @property
-    def json(self) -> Any:
-        """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
-        try:
-            return json.loads(self.body) if self.body else None
-        except ValueError:
-            return None
 
 
 @dataclass
@@ -115,7 +74,8 @@ class SimulatedExchange(MarketControls):
     :param seed: chooses the seeded prices and the simulated participants' liquidity; the
         same seed gives the same book every run.
     :param timestamp_window: seconds a signed timestamp may differ from the server clock.
-    :param rate_limit: answer 429 above these budgets; ``None`` (default) for no limit.
+    :param rate_limit: answer 429 above these budgets (a :class:`RateLimit` or a tier name);
+        ``None`` (default) for no limit.
     :param clock: the server's clock (Unix seconds); :func:`time.time` by default.
     :param clock_offset: seconds added to ``clock``, see :attr:`clock_offset`.
     :raises ConfigurationError: an unusable option.
@@ -141,7 +101,7 @@ class SimulatedExchange(MarketControls):
         markets: Iterable[Market] | None = None,
         balance: int = DEFAULT_BALANCE,
         timestamp_window: float = DEFAULT_WINDOW,
-        rate_limit: RateLimit | None = None,
+        rate_limit: RateLimit | str | None = None,
         clock: Callable[[], float] | None = None,
         clock_offset: float = 0.0,
         seed: int = 0,
@@ -170,7 +130,7 @@ class SimulatedExchange(MarketControls):
         self.clock_offset = float(clock_offset)
         self.timestamp_window = float(timestamp_window)
         self._key: PrivateKey = (
-            _throwaway_rsa_key() if key_type == "rsa" else ed25519.Ed25519PrivateKey.generate()
+            throwaway_rsa_key() if key_type == "rsa" else ed25519.Ed25519PrivateKey.generate()
         )
         self.key_id = str(uuid.uuid4())
         self._keys: dict[str, PublicKey] = {self.key_id: self._key.public_key()}
@@ -181,8 +141,7 @@ class SimulatedExchange(MarketControls):
         self._limit = RateLimit()
         if rate_limit is not None:
             self.set_rate_limit(rate_limit)
-        self._record_lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
+        self._log = RequestLog()
 
     # -- configuration -------------------------------------------------------------------
 
@@ -200,7 +159,7 @@ class SimulatedExchange(MarketControls):
         """
         if not isinstance(key_id, str) or not key_id.strip():
             raise ConfigurationError("key_id must be a non-empty string.")
-        self._keys[key_id.strip()] = _public_key(public_key)
+        self._keys[key_id.strip()] = public_key_of(public_key)
 
     def private_key_pem(self) -> bytes:
         """The throwaway private key as unencrypted PKCS#8 PEM, for programs in other languages."""
@@ -217,15 +176,26 @@ class SimulatedExchange(MarketControls):
         """
         return KalshiAuth(self.key_id, self._key, allowed_hosts=[host], clock=self._clock)
 
-    def set_rate_limit(self, limit: RateLimit | None) -> None:
+    def set_rate_limit(self, limit: RateLimit | str | None) -> None:
         """Answer ``429 {"error": "too many requests"}`` above ``limit``; ``None`` turns it off.
 
-        :raises ConfigurationError: ``limit`` is not a :class:`RateLimit` or ``None``.
+        The buckets start full. ``GET /account/limits`` and ``GET /account/endpoint_costs``
+        report ``limit`` (the Basic tier while there is none).
+
+        :param limit: a :class:`RateLimit`, a tier name (``"advanced"``…), or ``None``.
+        :raises ConfigurationError: any other value, or an unknown tier name.
         """
+        if isinstance(limit, str):
+            limit = RateLimit(tier=limit)
         if limit is not None and not isinstance(limit, RateLimit):
-            raise ConfigurationError("limit must be a RateLimit(...) or None.")
+            raise ConfigurationError("limit must be a RateLimit(...), a tier name or None.")
         self._limit = limit or RateLimit()
-        self._limiter = None if limit is None else RateLimiter(limit, self._clock)
+        self._limiter = None if limit is None else limit.limiter(self._clock)
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The rate limit in force, or ``None``."""
+        return self._limit if self._limiter is not None else None
 
     def fail_next(
         self,
@@ -296,13 +266,11 @@ class SimulatedExchange(MarketControls):
     @property
     def requests(self) -> list[RecordedRequest]:
         """A snapshot of every request received so far, oldest first."""
-        with self._record_lock:
-            return list(self._requests)
+        return self._log.snapshot()
 
     def clear_requests(self) -> None:
         """Forget the requests received so far."""
-        with self._record_lock:
-            self._requests.clear()
+        self._log.clear()
 
     @property
     def balance(self) -> int:
@@ -418,14 +386,17 @@ class SimulatedExchange(MarketControls):
         check = self._check(headers, method, path, public=route is not None and route[1])
         if not check.ok:
             return check.reason, 401, check.error_body()
-        if self._limiter is not None and not self._limiter.allow(method):
+        if self._limiter is not None and not self._limiter.try_acquire(
+            method,
+            path,
+            cost=self._limiter.cost_of(method, path) * items_billed(method, path, body),
+        ):
             return check.reason, 429, dict(TOO_MANY_REQUESTS)
         if route is None:
             return (check.reason, *_no_route(path, allowed))
         problem = body_problem(body) if body else None
         if problem is not None:
-            refused = rejection(OrderError(400, "bad_request", "bad request", problem))
-            return check.reason, refused.status, refused.body
+            return check.reason, 400, unreadable_body(problem)
         call = _Call(method, query, body, params)
         try:
             status, payload = route[0](self, call)
@@ -433,9 +404,18 @@ class SimulatedExchange(MarketControls):
             status, payload = refusal.status, refusal.body
         return check.reason, status, payload
 
+    def watch_requests(self, listener: Callable[[RecordedRequest], None]) -> Callable[[], None]:
+        """Call ``listener`` with each request once it is answered (or dropped), as recorded.
+
+        It runs on the thread that served the request; an exception it raises is logged and
+        does not reach the client.
+
+        :returns: a function that stops the calls.
+        """
+        return self._log.watch(listener)
+
     def _record(self, record: RecordedRequest) -> None:
-        with self._record_lock:
-            self._requests.append(record)
+        self._log.append(record)
 
     def websocket_handshake(self, target: str, headers: Mapping[str, str]) -> Outcome:
         """Answer a WebSocket handshake to ``/trade-api/ws/v2`` as Kalshi does.
@@ -483,17 +463,17 @@ class SimulatedExchange(MarketControls):
     # -- endpoints -----------------------------------------------------------------------
 
     def _limits(self, call: _Call) -> tuple[int, Any]:
-        return 200, {
-            "usage_tier": self._limit.tier,
-            "read_limit": self._limit.reads_per_second,
-            "write_limit": self._limit.writes_per_second,
-        }
+        return 200, self._limit.account_limits()
+
+    def _endpoint_costs(self, call: _Call) -> tuple[int, Any]:
+        return 200, self._limit.endpoint_costs()
 
 
 # (method, path pattern under /trade-api/v2, handler, public)
 _ROUTES: list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]], bool]] = [
     *DOMAIN_ROUTES,
     ("GET", re.compile(r"/account/limits"), SimulatedExchange._limits, False),
+    ("GET", re.compile(r"/account/endpoint_costs"), SimulatedExchange._endpoint_costs, False),
 ]
 
 
@@ -527,26 +507,3 @@ def _no_route(path: str, allowed: list[str]) -> tuple[int, Any]:
         }
     refusal = api_error(404, "not_found", f"{path} is not served by the local exchange")
     return refusal.status, refusal.body
-
-
-@functools.lru_cache(maxsize=1)
-def _throwaway_rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _public_key(value: Any) -> PublicKey:
-    if isinstance(value, (rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)):
-        return value.public_key()
-    if isinstance(value, (rsa.RSAPublicKey, ed25519.Ed25519PublicKey)):
-        return value
-    if isinstance(value, (str, bytes)):
-        data = value.encode() if isinstance(value, str) else value
-        try:
-            loaded = serialization.load_pem_public_key(data)
-        except ValueError:
-            raise ConfigurationError(
-                "public_key text is not a PEM public key ('-----BEGIN PUBLIC KEY-----')."
-            ) from None
-        if isinstance(loaded, (rsa.RSAPublicKey, ed25519.Ed25519PublicKey)):
-            return loaded
-    raise ConfigurationError("public_key must be an RSA or Ed25519 public key (or its PEM).")
