@@ -24,7 +24,7 @@ from requests_kalshi.testing.exchange import LocalExchange
 from requests_kalshi.testing.limits import RateLimit
 from requests_kalshi.testing.simulator import RecordedRequest
 
-__all__ = ["FaultSpec", "add_arguments", "parse_fault", "parse_rate_limit", "run"]
+__all__ = ["FaultSpec", "parse_fault", "parse_rate_limit"]
 
 PROG = "requests-kalshi"
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from requests_kalshi.testing import LocalExchange
-from requests_kalshi.testing.bodycheck import MAX_DEPTH, body_problem
-from requests_kalshi.testing.framing import MAX_BODY, Malformed, read_body
+from requests_kalshi.testing._bodycheck import MAX_DEPTH, body_problem
+from requests_kalshi.testing._framing import MAX_BODY, Malformed, read_body
 
 ORDERS = "/trade-api/v2/portfolio/events/orders"
 

@@ -10,8 +10,8 @@ from typing import Any
 from requests_kalshi.errors import ConfigurationError, KalshiError
 from requests_kalshi.session import KalshiSession, session
 
+from ._http import WS_PATH, Server, handler_for
 from .front import ExchangeFront, make_core
-from .httpserver import WS_PATH, Server, handler_for
 from .simulator import SimulatedExchange
 
 __all__ = ["ExchangeNotRunningError", "LocalExchange"]

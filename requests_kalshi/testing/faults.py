@@ -9,7 +9,7 @@ from typing import Any
 
 from requests_kalshi.errors import ConfigurationError
 
-__all__ = ["KINDS", "TOO_MANY_REQUESTS", "Fault", "FaultPlan", "default_error_body"]
+__all__ = ["Fault", "FaultPlan", "default_error_body"]
 
 TOO_MANY_REQUESTS: dict[str, Any] = {"error": "too many requests"}
 """Kalshi's 429 body."""

@@ -19,7 +19,7 @@ from .limits import RateLimit
 from .simulator import RecordedRequest, SimulatedExchange
 from .state import ExchangeState
 
-__all__ = ["ExchangeFront", "make_core"]
+__all__ = ["ExchangeFront"]
 
 
 def make_core(core: SimulatedExchange | None, options: Mapping[str, Any]) -> SimulatedExchange:

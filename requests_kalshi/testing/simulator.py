@@ -26,13 +26,13 @@ from requests_kalshi.errors import ConfigurationError
 from requests_kalshi.keys import PrivateKey
 from requests_kalshi.ratelimit import RateLimiter
 
+from ._bodycheck import body_problem, unreadable_body
+from ._keyring import public_key_of, throwaway_rsa_key
+from ._requestlog import RecordedRequest, RequestLog
 from .authcheck import DEFAULT_WINDOW, AuthVerdict, PublicKey, check_headers
-from .bodycheck import body_problem, unreadable_body
 from .faults import TOO_MANY_REQUESTS, FaultPlan
-from .keyring import public_key_of, throwaway_rsa_key
 from .limits import RateLimit, items_billed
 from .market import Market
-from .requestlog import RecordedRequest, RequestLog
 from .routes import DOMAIN_ROUTES, Call
 from .state import DEFAULT_BALANCE, ExchangeState, MarketControls, Rejection, api_error
 
@@ -348,7 +348,7 @@ class SimulatedExchange(MarketControls):
         code: str,
         message: str,
     ) -> Outcome:
-        """Answer a request a transport could not read (see :mod:`.framing`), and record it.
+        """Answer and record a request a transport could not read (bad framing, long lines).
 
         :returns: ``status`` with the body ``{"error": {"code": code, "message": message}}``.
         """

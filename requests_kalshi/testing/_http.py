@@ -2,7 +2,7 @@
 
 A request's bytes become a call to the exchange's core (:meth:`SimulatedExchange.handle`),
 and its :class:`Outcome` becomes bytes again; what cannot be read is answered by
-:mod:`.framing`'s rules; a signed handshake to ``/trade-api/ws/v2`` upgrades to a WebSocket
+the rules of ``_framing.py``; a signed handshake to ``/trade-api/ws/v2`` upgrades to a WebSocket
 without channels.
 """
 
@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .framing import Malformed, read_body, status_code_name
+from ._framing import Malformed, read_body, status_code_name
 from .simulator import Outcome
 from .wsframes import CLOSE, PING, PONG, TEXT, accept_key, encode_frame, read_frame
 
