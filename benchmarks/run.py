@@ -238,7 +238,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm holds the
     # body until the client's delayed ACK, 40 ms later.
     disable_nagle_algorithm = True
-    body = json.dumps({"balance": 100000, "portfolio_value": 0}).encode()
+    # updated_ts: kalshi-python-async's model (row 6) requires it, and Kalshi sends it.
+    body = json.dumps({"balance": 100000, "portfolio_value": 0, "updated_ts": 0}).encode()
 
     def do_GET(self) -> None:
         self.send_response_only(200)
@@ -273,6 +274,11 @@ class _CannedAdapter(BaseAdapter):
 
 
 def bench_end_to_end(key: rsa.RSAPrivateKey, scale: Scale) -> list[Row]:
+    return _with_loopback_server(lambda base: _end_to_end(key, base, scale))
+
+
+def _with_loopback_server(bench: Callable[[str], list[Row]]) -> list[Row]:
+    """Run ``bench(base_url)`` against a loopback server in another process."""
     context = multiprocessing.get_context(
         "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     )
@@ -280,11 +286,26 @@ def bench_end_to_end(key: rsa.RSAPrivateKey, scale: Scale) -> list[Row]:
     server = context.Process(target=_serve, args=(ports,), daemon=True)
     server.start()
     try:
-        base = f"http://127.0.0.1:{ports.get(timeout=10)}/trade-api/v2"
-        return _end_to_end(key, base, scale)
+        return bench(f"http://127.0.0.1:{ports.get(timeout=10)}/trade-api/v2")
     finally:
         server.terminate()
         server.join()
+
+
+# -- 6. the core and every client adapter (benchmarks/clients.py) --------------------------
+
+
+def bench_clients(key: rsa.RSAPrivateKey, scale: Scale) -> list[Row]:
+    try:
+        import clients
+    except ImportError as error:  # the httpx extra is missing
+        log(f"  skipped: {error}")
+        return []
+    rows = clients.bench_core(key, scale.rounds, scale.sign_batch, scale.stub_batch, paired, timed)
+    rows += _with_loopback_server(
+        lambda base: clients.bench_clients(key, base, scale.http_rounds, scale.http_requests)
+    )
+    return [Row(*row) for row in rows]
 
 
 def _end_to_end(key: rsa.RSAPrivateKey, base: str, scale: Scale) -> list[Row]:
@@ -611,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few seconds; numbers are rough")
     parser.add_argument(
         "--only",
-        choices=["overhead", "scaling", "http", "keys", "import"],
+        choices=["overhead", "scaling", "http", "keys", "import", "clients"],
         action="append",
         help="run only these benchmarks (repeatable)",
     )
@@ -627,6 +648,7 @@ def main(argv: list[str] | None = None) -> int:
         "http": lambda: bench_end_to_end(key, scale),
         "keys": lambda: bench_key_types(key, scale),
         "import": lambda: bench_import(scale),
+        "clients": lambda: bench_clients(key, scale),
     }
     rows: list[Row] = []
     started = time.monotonic()

@@ -125,6 +125,8 @@ class Policy:
             else:
                 response: httpx.Response = outcome
                 status = response.status_code
+                if status < 400:
+                    return response
                 if status == 401 and mark is not None and self.correct_clock and replayable:
                     yield Read(response)
                     if not clock_corrected and self._corrects_clock(response, mark, sent_at):

@@ -54,20 +54,24 @@ def target_of(url: httpx.URL) -> Target:
     return Target(url.scheme, url.raw_host.decode("ascii"), url.port)
 
 
-def sign_request(request: httpx.Request, mark: Mark) -> None:
+def sign_request(request: httpx.Request, mark: Mark, trusted: bool | None = None) -> None:
     """Replace the request's ``KALSHI-ACCESS-*`` headers: sign it anew, or strip them.
 
-    Signs when the signer trusts the request's target; strips otherwise.
+    Signs when the signer trusts the request's target (``trusted``, when already known);
+    strips otherwise.
     """
-    for name in SIGNED_HEADERS:
-        request.headers.pop(name, None)
     signer = mark.auth.signer
-    if not signer.trusts(target_of(request.url)):
+    if trusted is None:
+        trusted = signer.trusts(target_of(request.url))
+    if not trusted:
+        for name in SIGNED_HEADERS:
+            request.headers.pop(name, None)
         mark.signature, mark.signed_for = "", None
         return
     method, path = request.method.upper(), wire_path(request.url)
     headers = signer.headers(method, path)
-    request.headers.update(headers)
+    for name, value in headers.items():  # setting replaces a header in any spelling
+        request.headers[name] = value
     mark.signature, mark.signed_for = headers[ACCESS_SIGNATURE], (method, path)
 
 

@@ -269,3 +269,16 @@ def test_signing_is_logged_at_debug_without_the_signature(
         signed = next(auth.auth_flow(httpx.Request("GET", "http://127.0.0.1/trade-api/v2/x")))
     assert "'1000GET/trade-api/v2/x'" in caplog.text
     assert signed.headers["KALSHI-ACCESS-SIGNATURE"] not in caplog.text
+
+
+def test_old_signature_headers_are_replaced_in_any_spelling(
+    ed_key: ed25519.Ed25519PrivateKey,
+) -> None:
+    auth = kalshi_httpx.KalshiAuth(KEY_ID, ed_key)
+    stale = {"kalshi-access-key": "old", "KALSHI-ACCESS-SIGNATURE": "c3RhbGU="}
+    request = httpx.Request("GET", "http://127.0.0.1/trade-api/v2/x", headers=stale)
+    signed = next(auth.auth_flow(request))
+    names = [name.lower() for name, _ in signed.headers.multi_items()]
+    assert names.count("kalshi-access-key") == 1
+    assert names.count("kalshi-access-signature") == 1
+    assert_signed(ed_key.public_key(), signed.headers, "GET", "/trade-api/v2/x", KEY_ID)

@@ -8,6 +8,7 @@ what that client will connect to.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import logging
 import time
@@ -49,6 +50,7 @@ class Target(NamedTuple):
         return Target(scheme, self.host.strip("[]").lower().rstrip("."), port)
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback_target(host: str) -> bool:
     """Whether ``host`` is ``localhost`` or a loopback IP literal (``127.0.0.0/8``, ``::1``)."""
     host = host.strip("[]").lower().rstrip(".")
