@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import random
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -27,6 +29,7 @@ from .keys import KeySource
 from .pagination import paginate
 from .redirects import strip_signature
 from .retry import RetryPolicy
+from .signing import SIGNED_HEADERS
 
 __all__ = ["DEFAULT_TIMEOUT", "KalshiSession", "RateLimiterLike", "session"]
 
@@ -51,6 +54,8 @@ _PROXY_VARIABLES = (
 )  # fmt: skip
 # macOS and Windows also take proxies from system settings that no variable reveals.
 _CACHE_PROXIES = sys.platform not in ("darwin", "win32")
+# Redirect hops that follow a hop which went out unsigned: never signed again.
+_UNSIGNED_CHAINS: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
 # One clock correction at a time, so that threads refused together do not add up their fixes.
 _CLOCK_LOCK = threading.Lock()
 
@@ -159,7 +164,12 @@ class KalshiSession(requests.Session):
         """
         if not isinstance(url, str):
             raise ConfigurationError(f"url must be a str, not {type(url).__name__}.")
-        scheme = urlsplit(url).scheme.lower()
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError:
+            scheme = None
+        if scheme is None:
+            raise ConfigurationError(f"cannot request {url!r}: it is not a URL that can be parsed.")
         if scheme in ("http", "https"):
             return url
         if scheme:
@@ -189,19 +199,39 @@ class KalshiSession(requests.Session):
             kwargs.setdefault("timeout", self.timeout)
         return super().request(method, self.url_for(url), *args, **kwargs)
 
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """Prepare ``request`` as :class:`requests.Session` does; its URL may be relative.
+
+        With a :class:`KalshiAuth`, the host is checked here but the request is signed only
+        in :meth:`send`, right before it goes out.
+
+        :raises UntrustedHostError: the URL's host is not one the auth signs for.
+        """
+        request = copy.copy(request)  # the caller's Request is left as it was
+        url: Any = request.url
+        request.url = self.url_for(url.decode("utf-8") if isinstance(url, bytes) else url)
+        auth = request.auth if request.auth is not None else self.auth
+        if isinstance(auth, KalshiAuth):
+            request.auth = _SignWhenSent(auth)
+        return super().prepare_request(request)
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Send a prepared request with this session's retries, pacing and error policy.
 
-        Each attempt waits for the rate limiter and is signed anew (a copy of ``request``
-        goes through the auth again). A redirect's next hop is sent through here too, so it
-        is paced and retried for its own method; a request whose redirect chain failed or
-        ended in an error is not repeated from the start.
+        Each attempt first waits for the rate limiter (and any backoff or ``Retry-After``),
+        then is signed with a fresh timestamp for exactly the method and path that go on the
+        wire, and sent. A redirect's next hop is sent through here too, so it is paced,
+        signed and retried for its own method; a hop to a host the auth does not sign for
+        goes unsigned and is not retried, and a request whose redirect chain failed or ended
+        in an error is not repeated from the start.
         """
         kwargs.setdefault("timeout", self.timeout)
         method = (request.method or "GET").upper()
         path = urlsplit(request.url or "").path or "/"
         signer = signer_of(request)
-        replayable = _replayable(request)
+        signing = signer if signer is not None and self._signs(signer, request) else None
+        # Retries are Kalshi's business: a hop outside the trusted hosts is not repeated.
+        replayable = _replayable(request) and (signer is None or signing is not None)
         started = self._monotonic()
         retries = 0
         clock_corrected = False
@@ -209,6 +239,10 @@ class KalshiSession(requests.Session):
         while True:
             if self.rate_limiter is not None:
                 self.rate_limiter.acquire(method, path)
+            if signing is not None:
+                signing.sign_request(attempt)  # now, after every wait
+            elif signer is not None:
+                strip_signature(attempt)
             try:
                 response = super().send(attempt, **kwargs)
             except requests.RequestException as error:
@@ -229,10 +263,11 @@ class KalshiSession(requests.Session):
                     first_hop
                     and not clock_corrected
                     and replayable
-                    and self._corrects_clock(response, signer)
+                    and signing is not None
+                    and self._corrects_clock(response, signing)
                 ):
                     clock_corrected = True
-                    attempt = self._fresh_attempt(request, signer)
+                    attempt = self._fresh_attempt(request)
                     continue
                 delay = None
                 if first_hop and self.retry.retries_response(method, response.status_code):
@@ -248,7 +283,7 @@ class KalshiSession(requests.Session):
                 response.close()
             self._sleep(delay)
             retries += 1
-            attempt = self._fresh_attempt(request, signer)
+            attempt = self._fresh_attempt(request)
 
     def merge_environment_settings(
         self,
@@ -290,16 +325,17 @@ class KalshiSession(requests.Session):
         }
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
-        """Sign a redirect's next hop anew for its own method and path, or strip the signature.
+        """Drop the signature from a redirect's next hop: :meth:`send` signs it anew.
 
         ``requests`` strips only ``Authorization`` on a host change; ``KALSHI-ACCESS-*``
         headers go only to hosts the auth signs for, with a signature for the new target.
+        A hop after one that left the trusted hosts is never signed again.
         """
         super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
-        signer = signer_of(prepared_request)
         strip_signature(prepared_request)
-        if signer is not None and signer.signs_for(prepared_request.url or ""):
-            signer(prepared_request)
+        previous = response.request
+        if previous is not None and not any(n in previous.headers for n in SIGNED_HEADERS):
+            _UNSIGNED_CHAINS.add(prepared_request)
 
     def paginate(
         self,
@@ -390,16 +426,27 @@ class KalshiSession(requests.Session):
         return True
 
     @staticmethod
-    def _fresh_attempt(
-        request: requests.PreparedRequest, signer: KalshiAuth | None
-    ) -> requests.PreparedRequest:
+    def _signs(signer: KalshiAuth, request: requests.PreparedRequest) -> bool:
+        return request not in _UNSIGNED_CHAINS and signer.signs_for(request.url or "")
+
+    @staticmethod
+    def _fresh_attempt(request: requests.PreparedRequest) -> requests.PreparedRequest:
         attempt = request.copy()
         body: object = attempt.body
         if body is not None and not isinstance(body, (bytes, str)):
             rewind_body(attempt)
-        if signer is not None:
-            signer(attempt)
         return attempt
+
+
+class _SignWhenSent(AuthBase):
+    """Checks the host and registers the auth's hooks at preparation; signing waits for send."""
+
+    def __init__(self, auth: KalshiAuth) -> None:
+        self.auth = auth
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        self.auth.attach(r)
+        return r
 
 
 def _replayable(request: requests.PreparedRequest) -> bool:
