@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import time
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from requests import PreparedRequest, Response
 from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
+from requests.utils import get_environ_proxies, select_proxy
 
 from .environments import KALSHI_HOSTS, is_loopback_host
 from .errors import ConfigurationError, KeyLoadError, UntrustedHostError
@@ -75,8 +77,6 @@ class KalshiAuth(AuthBase):
     """``"RSA-2048"`` (or another RSA size) or ``"Ed25519"``."""
     allowed_hosts: frozenset[str]
     """Every host name this auth signs for, besides loopback."""
-    clock_offset: float
-    """Seconds added to the clock for every timestamp; may be changed at any time."""
 
     def __init__(
         self,
@@ -95,9 +95,7 @@ class KalshiAuth(AuthBase):
         if clock is not None and not callable(clock):
             raise ConfigurationError("clock must be a function returning Unix time in seconds.")
         self._clock: Callable[[], float] = clock or time.time
-        if isinstance(clock_offset, bool) or not isinstance(clock_offset, (int, float)):
-            raise ConfigurationError("clock_offset must be a number of seconds.")
-        self.clock_offset = float(clock_offset)
+        self.clock_offset = clock_offset
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> KalshiAuth:
@@ -147,9 +145,18 @@ class KalshiAuth(AuthBase):
         A redirect's next hop is signed for its own method and path, or carries no signature
         when it leads to a host this auth does not sign for (see :mod:`requests_kalshi.redirects`).
 
-        :raises UntrustedHostError: ``r`` goes to a host this auth does not sign for.
+        :raises UntrustedHostError: ``r`` goes to a host this auth does not sign for, or is a
+            plain ``http://`` request that proxy variables would send through a proxy.
         """
         self.attach(r)
+        url = r.url or ""
+        if target_of(url).scheme == "http" and select_proxy(url, get_environ_proxies(url)):
+            raise UntrustedHostError(
+                f"refusing to sign a plain http:// request to {target_of(url).host} that the "
+                "environment's proxy variables send through a proxy in clear text; add the host "
+                "to NO_PROXY (e.g. NO_PROXY=127.0.0.1,localhost), or use KalshiSession, which "
+                "sends signed plain-http requests directly."
+            )
         self.sign_request(r)
         return r
 
@@ -224,6 +231,26 @@ class KalshiAuth(AuthBase):
         except UntrustedHostError:
             return False
         return self._trusted(target.scheme, target.host)
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds added to the clock for every timestamp; may be changed at any time.
+
+        :raises ConfigurationError: on setting anything but a finite number.
+        """
+        return self._clock_offset
+
+    @clock_offset.setter
+    def clock_offset(self, seconds: float) -> None:
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or not math.isfinite(seconds)
+        ):
+            raise ConfigurationError(
+                f"clock_offset must be a finite number of seconds, not {seconds!r}."
+            )
+        self._clock_offset = float(seconds)
 
     def timestamp_ms(self) -> int:
         """The timestamp the next signature would carry: ``(clock() + clock_offset)`` in ms."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shlex
 import signal
@@ -103,6 +104,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
+def _seconds(text: str) -> float:
+    """A finite number of seconds > 0, for argparse (which turns the error into exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, not {text!r}")
+    return value
+
+
 def _fail(error: BaseException, status: int) -> int:
     message = " ".join(str(error).split()) or type(error).__name__
     print(f"{PROG}: error: {message}", file=sys.stderr)
@@ -165,7 +177,7 @@ def _parser() -> argparse.ArgumentParser:
         "-i", "--include", action="store_true", help="also print the status line and headers"
     )
     request.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds to wait (default: 10)"
+        "--timeout", type=_seconds, default=10.0, help="seconds to wait (default: 10)"
     )
     request.set_defaults(run=_run_request)
 
