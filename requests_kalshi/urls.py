@@ -8,6 +8,8 @@ authority; a URL they disagree on is refused rather than guessed.
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -25,6 +27,10 @@ except ImportError:  # pragma: no cover - urllib3 before 1.25
 
 
 __all__ = ["Target", "redact", "target_of", "wire_path"]
+
+_PLAIN_ORIGIN = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9.:\[\]-]*)(?:[/?#]|\Z)")
+# Characters urllib3 leaves alone in a path (RFC 3986 pchar and "/"), and no "%".
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@/-]*\Z")
 
 
 class Target(NamedTuple):
@@ -46,6 +52,20 @@ def target_of(url: str) -> Target:
     """
     if not isinstance(url, str):
         raise UntrustedHostError(f"a URL must be a str, not {type(url).__name__}.")
+    plain = _PLAIN_ORIGIN.match(url)
+    if plain is not None and url.isprintable():
+        # Only letters, digits, dots, dashes, colons and brackets before the path: nothing
+        # the parsers could read differently, so the origin alone decides (and is cached).
+        return _origin_target(plain.group(1))
+    return _parsed_target(url)
+
+
+@functools.lru_cache(maxsize=256)
+def _origin_target(origin: str) -> Target:
+    return _parsed_target(origin)
+
+
+def _parsed_target(url: str) -> Target:
     try:
         split = urlsplit(url)
         ours = Target(split.scheme.lower(), (split.hostname or "").lower(), split.port)
@@ -77,6 +97,8 @@ def wire_path(url: str) -> str:
     '/trade-api/v2/markets/A%5B1%5D%2Fb'
     """
     path = urlsplit(url).path or "/"  # as PreparedRequest.path_url
+    if _PLAIN_PATH.match(path):
+        return path  # nothing to encode: what urllib3 would return
     return _encode_target(path if path.startswith("/") else "/" + path)
 
 

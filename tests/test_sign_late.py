@@ -99,3 +99,21 @@ def test_a_prepared_request_is_signed_when_sent() -> None:
         prepared = s.prepare_request(requests.Request("GET", "/portfolio/balance"))
         time.sleep(2 * WINDOW)
         assert s.send(prepared).status_code == 200
+
+
+def test_requests_paced_by_the_real_rate_limiter_are_accepted() -> None:
+    # 10 tokens a request, 40 tokens a second, a burst of one request: 6 threads queue for up
+    # to 1.25 s, far longer than the 0.5 s window.
+    limit = {"read_per_second": 40, "write_per_second": 40, "read_burst": 10, "write_burst": 10}
+    with LocalExchange(key_type="ed25519", timestamp_window=WINDOW) as exchange:
+        s = exchange.session(rate_limit=limit, correct_clock=False, retries=0)
+        statuses: list[int] = []
+        threads = [
+            threading.Thread(target=lambda: statuses.append(s.get("/markets").status_code))
+            for _ in range(6)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert statuses == [200] * 6

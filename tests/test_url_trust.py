@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -174,3 +175,25 @@ def test_prepare_request_leaves_the_callers_request_alone() -> None:
     request = requests.Request("GET", "/markets")
     s.prepare_request(request)
     assert request.url == "/markets"
+
+
+@settings(max_examples=500, deadline=None)
+@given(urls, st.text(max_size=20))
+def test_the_fast_paths_agree_with_the_full_parse(url: str, path: str) -> None:
+    from urllib3.util.url import _encode_target
+
+    from requests_kalshi.urls import _parsed_target, target_of, wire_path
+
+    try:
+        full = _parsed_target(url)
+    except UntrustedHostError:
+        with pytest.raises(UntrustedHostError):
+            target_of(url)
+    else:
+        assert target_of(url) == full
+    url = "https://external-api.kalshi.com/" + path
+    try:
+        expected = _encode_target(urlsplit(url).path or "/")
+    except ValueError:
+        return
+    assert wire_path(url) == expected
