@@ -193,7 +193,7 @@ def parse_error_body(response: requests.Response) -> tuple[str, str, str]:
     """
     try:
         body: Any = json.loads(response.content or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         return "", _plain_text(response.text), ""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         body = body["error"]
@@ -397,7 +397,12 @@ def _reason(response: requests.Response) -> str:
 def _text(value: object) -> str:
     if value is None:
         return ""
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, separators=(",", ":"))
+    except RecursionError:  # nested deeper than the stack allows: not worth showing
+        return "(deeply nested JSON)"
 
 
 def _plain_text(text: str) -> str:

@@ -3,31 +3,32 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from requests import PreparedRequest, Response
 from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
+from requests.utils import get_environ_proxies, select_proxy
 
 from .environments import KALSHI_HOSTS, is_loopback_host
 from .errors import ConfigurationError, KeyLoadError, UntrustedHostError
 from .keys import KeySource, describe_key, key_fingerprint, load_key_text, load_private_key
-from .redirects import prepare_next_hop
+from .redirects import SignedHeaders, note_redirect
 from .signing import (
     ACCESS_KEY,
     ACCESS_SIGNATURE,
     ACCESS_TIMESTAMP,
     SIGNED_HEADERS,
     sign_message,
-    signed_path,
     string_to_sign,
 )
+from .urls import redact, target_of, wire_path
 
 __all__ = ["KalshiAuth", "signer_of"]
 
@@ -76,8 +77,6 @@ class KalshiAuth(AuthBase):
     """``"RSA-2048"`` (or another RSA size) or ``"Ed25519"``."""
     allowed_hosts: frozenset[str]
     """Every host name this auth signs for, besides loopback."""
-    clock_offset: float
-    """Seconds added to the clock for every timestamp; may be changed at any time."""
 
     def __init__(
         self,
@@ -96,9 +95,7 @@ class KalshiAuth(AuthBase):
         if clock is not None and not callable(clock):
             raise ConfigurationError("clock must be a function returning Unix time in seconds.")
         self._clock: Callable[[], float] = clock or time.time
-        if isinstance(clock_offset, bool) or not isinstance(clock_offset, (int, float)):
-            raise ConfigurationError("clock_offset must be a number of seconds.")
-        self.clock_offset = float(clock_offset)
+        self.clock_offset = clock_offset
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> KalshiAuth:
@@ -142,20 +139,52 @@ class KalshiAuth(AuthBase):
         return cls(key_id, key, **options)
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
-        """Sign the prepared request ``r`` in place, replacing any ``KALSHI-ACCESS-*`` headers."""
-        parts = urlsplit(r.url or "")
-        self._check_target(parts.scheme, parts.hostname or "", r.url or "")
-        self._sign_into(r.headers, r.method or "GET", parts.path or "/")
+        """Sign the prepared request ``r``, replacing any ``KALSHI-ACCESS-*`` headers.
+
+        The signature covers ``r``'s method and its path exactly as it goes on the wire.
+        A redirect's next hop is signed for its own method and path, or carries no signature
+        when it leads to a host this auth does not sign for (see :mod:`requests_kalshi.redirects`).
+
+        :raises UntrustedHostError: ``r`` goes to a host this auth does not sign for, or is a
+            plain ``http://`` request that proxy variables would send through a proxy.
+        """
+        self.attach(r)
+        url = r.url or ""
+        if target_of(url).scheme == "http" and select_proxy(url, get_environ_proxies(url)):
+            raise UntrustedHostError(
+                f"refusing to sign a plain http:// request to {target_of(url).host} that the "
+                "environment's proxy variables send through a proxy in clear text; add the host "
+                "to NO_PROXY (e.g. NO_PROXY=127.0.0.1,localhost), or use KalshiSession, which "
+                "sends signed plain-http requests directly."
+            )
+        self.sign_request(r)
+        return r
+
+    def attach(self, r: PreparedRequest) -> None:
+        """Check ``r``'s host and register the redirect hook, without signing ``r`` yet.
+
+        :class:`KalshiSession` signs each attempt itself, right before sending it.
+
+        :raises UntrustedHostError: ``r`` goes to a host this auth does not sign for.
+        """
+        self._check_target(r.url or "")
         hooks = r.hooks.setdefault("response", [])
         if self._on_response not in hooks:
             hooks.append(self._on_response)
-        return r
+
+    def sign_request(self, r: PreparedRequest) -> None:
+        """Sign ``r`` now for its method and URL, with fresh :class:`SignedHeaders`."""
+        headers = SignedHeaders(r.headers)
+        self.sign_headers(headers, r.method or "GET", r.url or "")
+        r.headers = headers
+
+    def sign_headers(self, headers: MutableMapping[str, str], method: str, url: str) -> None:
+        """Put a signature for ``method`` and ``url``'s path on the wire into ``headers``."""
+        self._sign_into(headers, method, wire_path(url))
 
     def _on_response(self, response: Response, **kwargs: Any) -> Response:
-        # requests copies the sent request for a redirect's next hop without calling the auth
-        # again: sign that copy for its own target, or strip the signature for foreign hosts.
         if response.is_redirect:
-            prepare_next_hop(self, response)
+            note_redirect(self, response)
         return response
 
     def headers(self, method: str, url_or_path: str) -> dict[str, str]:
@@ -163,9 +192,15 @@ class KalshiAuth(AuthBase):
 
         For WebSocket handshakes (``auth.headers("GET", "/trade-api/ws/v2")``), curl, or any
         HTTP client. ``url_or_path`` is a full URL (its host is checked as for requests) or
-        a path from the root; a query string is ignored, as Kalshi does.
+        a path from the root; a query string is ignored, as Kalshi does. The path is signed
+        as ``requests`` sends it (characters a path may not hold percent-encoded).
 
-        :raises UntrustedHostError: a full URL whose host is not trusted.
+        The headers are for this one request: an HTTP client that follows a redirect sends
+        them on to wherever it leads, unless it is told not to follow redirects (or to drop
+        these headers when the host changes).
+
+        :raises UntrustedHostError: a full URL whose host is not trusted, or that HTTP
+            clients may read in different ways (see :func:`~requests_kalshi.urls.target_of`).
         :raises ConfigurationError: ``method`` or ``url_or_path`` is not a usable string.
         """
         if not isinstance(method, str) or not method.strip().isalpha():
@@ -176,21 +211,46 @@ class KalshiAuth(AuthBase):
             raise ConfigurationError(
                 "url_or_path must be a URL or a path such as '/trade-api/v2/…'."
             )
-        parts = urlsplit(url_or_path)
-        if parts.scheme or parts.netloc:
-            self._check_target(parts.scheme, parts.hostname or "", url_or_path)
-        elif not url_or_path.startswith("/"):
-            raise ConfigurationError(
-                f"path {url_or_path!r} must start with '/', as in '/trade-api/v2/markets'."
-            )
+        if url_or_path.startswith("/") and not url_or_path.startswith("//"):
+            if not url_or_path.isprintable():
+                raise ConfigurationError("the path holds control characters; remove them.")
+        else:
+            if "://" not in url_or_path and not url_or_path.startswith("//"):
+                raise ConfigurationError(
+                    f"path {url_or_path!r} must start with '/', as in '/trade-api/v2/markets'."
+                )
+            self._check_target(url_or_path)
         headers: dict[str, str] = {}
-        self._sign_into(headers, method.strip(), signed_path(url_or_path))
+        self._sign_into(headers, method.strip(), wire_path(url_or_path))
         return headers
 
     def signs_for(self, url: str) -> bool:
         """Whether this auth would sign a request to ``url`` (its scheme and host)."""
-        parts = urlsplit(url)
-        return self._trusted(parts.scheme.lower(), (parts.hostname or "").lower())
+        try:
+            target = target_of(url)
+        except UntrustedHostError:
+            return False
+        return self._trusted(target.scheme, target.host)
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds added to the clock for every timestamp; may be changed at any time.
+
+        :raises ConfigurationError: on setting anything but a finite number.
+        """
+        return self._clock_offset
+
+    @clock_offset.setter
+    def clock_offset(self, seconds: float) -> None:
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or not math.isfinite(seconds)
+        ):
+            raise ConfigurationError(
+                f"clock_offset must be a finite number of seconds, not {seconds!r}."
+            )
+        self._clock_offset = float(seconds)
 
     def timestamp_ms(self) -> int:
         """The timestamp the next signature would carry: ``(clock() + clock_offset)`` in ms."""
@@ -227,12 +287,14 @@ class KalshiAuth(AuthBase):
             return True
         return scheme in ("http", "https", "ws", "wss") and is_loopback_host(host)
 
-    def _check_target(self, scheme: str, host: str, url: str) -> None:
-        scheme, host = scheme.lower(), host.lower()
+    def _check_target(self, url: str) -> None:
+        scheme, host, _ = target_of(url)
         if self._trusted(scheme, host):
             return
         if scheme not in ("http", "https", "ws", "wss") or not host:
-            raise UntrustedHostError(f"cannot sign {url!r}: it is not an http(s) URL with a host.")
+            raise UntrustedHostError(
+                f"cannot sign {redact(url)!r}: it is not an http(s) URL with a host."
+            )
         if scheme in ("http", "ws") and host in self.allowed_hosts:
             raise UntrustedHostError(
                 f"refusing to sign a plain {scheme}:// request to {host}: signed headers go "

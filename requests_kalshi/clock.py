@@ -11,7 +11,19 @@ import requests
 
 from .signing import ACCESS_TIMESTAMP
 
-__all__ = ["clock_offset", "parse_http_date", "retry_after", "server_time"]
+__all__ = [
+    "MAX_CLOCK_CORRECTION",
+    "clock_offset",
+    "parse_http_date",
+    "retry_after",
+    "server_time",
+]
+
+MAX_CLOCK_CORRECTION = 3600.0
+"""Seconds a clock correction may move ``clock_offset`` by, at most.
+
+A server ``Date`` further away than this is not believed (a proxy's or a broken clock's):
+the clock is left alone and the local clock should be fixed instead."""
 
 
 def parse_http_date(value: str) -> float | None:

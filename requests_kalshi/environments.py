@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .errors import UnknownEnvironmentError
+from .errors import UnknownEnvironmentError, UntrustedHostError
 
 __all__ = [
     "DEMO",
@@ -90,9 +91,13 @@ def is_local(env: object) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` is this machine: ``localhost``, ``127.0.0.0/8`` or ``::1``."""
+    """Whether ``host`` is surely this machine: ``localhost``, ``127.0.0.0/8`` or ``::1``.
+
+    Other names under ``.localhost`` are not trusted: the system resolver answers for them,
+    and nothing guarantees that answer is a loopback address.
+    """
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -138,7 +143,26 @@ def resolve_environment(env: str | Environment) -> Environment:
 
 
 def _custom_environment(url: str) -> Environment:
-    parts = urlsplit(url)
+    # Imported here: this module is the hosts' data, which the requests-free core reads, and
+    # only vetting a custom base URL needs the requests side's URL parser (urllib3's).
+    from .urls import target_of
+
+    authority = re.split(r"[/?#]", url.split("://", 1)[1], maxsplit=1)[0]
+    if "@" in authority:
+        raise UnknownEnvironmentError(
+            "a base URL must not hold a user name or password (user:password@host): "
+            "authenticate with KalshiAuth, and configure a proxy's credentials in proxies=."
+        )
+    try:
+        parts = urlsplit(url)
+        target_of(url)  # a URL that HTTP clients read in different ways is refused
+    except (ValueError, UntrustedHostError):
+        parts = None
+    if parts is None:
+        raise UnknownEnvironmentError(
+            f"base URL {url!r} cannot be used: check its host and port (no backslashes, "
+            "spaces or control characters)."
+        )
     if parts.scheme.lower() not in ("http", "https"):
         raise UnknownEnvironmentError(
             f"base URL {url!r} must start with https:// (or http:// for a local server)."

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import math
 import os
 import random
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -20,13 +23,14 @@ from requests.utils import default_user_agent, get_environ_proxies, rewind_body
 from ._version import __version__
 from .api_errors import parse_error_body, raise_for_kalshi
 from .auth import ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT, KalshiAuth, signer_of
-from .clock import clock_offset, server_time
+from .clock import MAX_CLOCK_CORRECTION, clock_offset, server_time
 from .environments import Environment, is_local, resolve_environment
 from .errors import ConfigurationError
 from .keys import KeySource
 from .pagination import PageCallback, paginate
 from .redirects import strip_signature
 from .retry import RetryPolicy
+from .signing import SIGNED_HEADERS
 
 __all__ = ["DEFAULT_TIMEOUT", "KalshiSession", "RateLimiterLike", "session"]
 
@@ -42,15 +46,10 @@ Timeout = float | tuple[float | None, float | None] | None
 if TYPE_CHECKING:
     from requests.sessions import _Settings
 
-# The variables that decide whether and how an http(s) request is proxied: urllib reads
-# every "<scheme>_proxy", but requests only looks up the request's scheme and "all"; under
-# CGI (REQUEST_METHOD set) urllib ignores HTTP_PROXY.
-_PROXY_VARIABLES = (
-    "http_proxy", "https_proxy", "all_proxy", "no_proxy",
-    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUEST_METHOD",
-)  # fmt: skip
 # macOS and Windows also take proxies from system settings that no variable reveals.
 _CACHE_PROXIES = sys.platform not in ("darwin", "win32")
+# Redirect hops that follow a hop which went out unsigned: never signed again.
+_UNSIGNED_CHAINS: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
 # One clock correction at a time, so that threads refused together do not add up their fixes.
 _CLOCK_LOCK = threading.Lock()
 
@@ -146,6 +145,8 @@ class KalshiSession(requests.Session):
         self._jitter = jitter
         self._monotonic = monotonic
         self._environ_proxies: dict[tuple[str | None, ...], dict[str, str]] = {}
+        self._proxy_environ: dict[Any, Any] = {}
+        self._proxy_lock = threading.Lock()
         self.headers["User-Agent"] = f"requests-kalshi/{__version__} {default_user_agent()}"
         self.rate_limiter = None
         # Last: "auto" asks Kalshi through this very session.
@@ -159,7 +160,12 @@ class KalshiSession(requests.Session):
         """
         if not isinstance(url, str):
             raise ConfigurationError(f"url must be a str, not {type(url).__name__}.")
-        scheme = urlsplit(url).scheme.lower()
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError:
+            scheme = None
+        if scheme is None:
+            raise ConfigurationError(f"cannot request {url!r}: it is not a URL that can be parsed.")
         if scheme in ("http", "https"):
             return url
         if scheme:
@@ -189,19 +195,43 @@ class KalshiSession(requests.Session):
             kwargs.setdefault("timeout", self.timeout)
         return super().request(method, self.url_for(url), *args, **kwargs)
 
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """Prepare ``request`` as :class:`requests.Session` does; its URL may be relative.
+
+        With a :class:`KalshiAuth`, the host is checked here but the request is signed only
+        in :meth:`send`, right before it goes out.
+
+        :raises UntrustedHostError: the URL's host is not one the auth signs for.
+        """
+        request = copy.copy(request)  # the caller's Request is left as it was
+        url: Any = request.url
+        request.url = self.url_for(url.decode("utf-8") if isinstance(url, bytes) else url)
+        auth = request.auth if request.auth is not None else self.auth
+        if isinstance(auth, KalshiAuth):
+            request.auth = _SignWhenSent(auth)
+        return super().prepare_request(request)
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Send a prepared request with this session's retries, pacing and error policy.
 
-        Each attempt waits for the rate limiter and is signed anew (a copy of ``request``
-        goes through the auth again). A redirect's next hop is sent through here too, so it
-        is paced and retried for its own method; a request whose redirect chain failed or
-        ended in an error is not repeated from the start.
+        Each attempt first waits for the rate limiter (and any backoff or ``Retry-After``),
+        then is signed with a fresh timestamp for exactly the method and path that go on the
+        wire, and sent. A signed plain ``http://`` request (loopback only) bypasses proxies.
+        A redirect's next hop is sent through here too, so it is paced,
+        signed and retried for its own method; a hop to a host the auth does not sign for
+        goes unsigned and is not retried, and a request whose redirect chain failed or ended
+        in an error is not repeated from the start.
         """
         kwargs.setdefault("timeout", self.timeout)
         method = (request.method or "GET").upper()
         path = urlsplit(request.url or "").path or "/"
         signer = signer_of(request)
-        replayable = _replayable(request)
+        signing = signer if signer is not None and self._signs(signer, request) else None
+        if signing is not None and urlsplit(request.url or "").scheme.lower() == "http":
+            # Plain http is signed only for loopback: never hand it to a proxy in clear text.
+            kwargs["proxies"] = {}
+        # Retries are Kalshi's business: a hop outside the trusted hosts is not repeated.
+        replayable = _replayable(request) and (signer is None or signing is not None)
         started = self._monotonic()
         retries = 0
         clock_corrected = False
@@ -209,6 +239,10 @@ class KalshiSession(requests.Session):
         while True:
             if self.rate_limiter is not None:
                 self.rate_limiter.acquire(method, path)
+            if signing is not None:
+                signing.sign_request(attempt)  # now, after every wait
+            elif signer is not None:
+                strip_signature(attempt)
             try:
                 response = super().send(attempt, **kwargs)
             except requests.RequestException as error:
@@ -229,10 +263,11 @@ class KalshiSession(requests.Session):
                     first_hop
                     and not clock_corrected
                     and replayable
-                    and self._corrects_clock(response, signer)
+                    and signing is not None
+                    and self._corrects_clock(response, signing)
                 ):
                     clock_corrected = True
-                    attempt = self._fresh_attempt(request, signer)
+                    attempt = self._fresh_attempt(request)
                     continue
                 delay = None
                 if first_hop and self.retry.retries_response(method, response.status_code):
@@ -248,7 +283,7 @@ class KalshiSession(requests.Session):
                 response.close()
             self._sleep(delay)
             retries += 1
-            attempt = self._fresh_attempt(request, signer)
+            attempt = self._fresh_attempt(request)
 
     def merge_environment_settings(
         self,
@@ -258,25 +293,32 @@ class KalshiSession(requests.Session):
         verify: Any,
         cert: Any,
     ) -> _Settings:
-        """Look environment proxies up once per origin and proxy settings, not per request.
+        """Look environment proxies up once per origin, not per request.
 
-        Otherwise as :meth:`requests.Session.merge_environment_settings`. ``requests`` scans
-        every environment variable twice per request to find proxies (about 0.15 ms with a
-        few dozen variables); the answer only changes when a proxy variable does, and those
-        are part of the cache key.
+        Otherwise as :meth:`requests.Session.merge_environment_settings`, and with the same
+        answer: ``requests`` scans every environment variable twice per request to find
+        proxies (any spelling of ``*_proxy`` counts, such as ``Https_Proxy``). The answers are
+        kept while the environment is unchanged, compared as a whole on every call (far
+        cheaper than the scan), and dropped when any variable changes.
         """
-        if not self.trust_env or not _CACHE_PROXIES:
+        environ: Any = os.environ
+        snapshot = getattr(environ, "_data", None)  # the raw variables, as urllib reads them
+        if not self.trust_env or not _CACHE_PROXIES or not isinstance(snapshot, dict):
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        environ = os.environ
         no_proxy = proxies.get("no_proxy") if proxies is not None else None
         parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, no_proxy, *map(environ.get, _PROXY_VARIABLES))
-        env_proxies = self._environ_proxies.get(key)
+        key = (parts.scheme, parts.netloc, no_proxy)
+        with self._proxy_lock:
+            if self._proxy_environ != snapshot:  # any variable changed: forget every answer
+                self._environ_proxies.clear()
+                self._proxy_environ = dict(snapshot)
+            env_proxies = self._environ_proxies.get(key)
         if env_proxies is None:
             env_proxies = get_environ_proxies(url, no_proxy=no_proxy)
-            if len(self._environ_proxies) >= 64:
-                self._environ_proxies.clear()
-            self._environ_proxies[key] = env_proxies
+            with self._proxy_lock:
+                if len(self._environ_proxies) >= 64:
+                    self._environ_proxies.clear()
+                self._environ_proxies[key] = env_proxies
         if proxies is not None:
             for name, value in env_proxies.items():
                 proxies.setdefault(name, value)
@@ -290,16 +332,17 @@ class KalshiSession(requests.Session):
         }
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
-        """Sign a redirect's next hop anew for its own method and path, or strip the signature.
+        """Drop the signature from a redirect's next hop: :meth:`send` signs it anew.
 
         ``requests`` strips only ``Authorization`` on a host change; ``KALSHI-ACCESS-*``
         headers go only to hosts the auth signs for, with a signature for the new target.
+        A hop after one that left the trusted hosts is never signed again.
         """
         super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
-        signer = signer_of(prepared_request)
         strip_signature(prepared_request)
-        if signer is not None and signer.signs_for(prepared_request.url or ""):
-            signer(prepared_request)
+        previous = response.request
+        if previous is not None and not any(n in previous.headers for n in SIGNED_HEADERS):
+            _UNSIGNED_CHAINS.add(prepared_request)
 
     def paginate(
         self,
@@ -346,6 +389,13 @@ class KalshiSession(requests.Session):
             raise ConfigurationError(
                 "the server sent no usable Date header; set KalshiAuth.clock_offset yourself."
             )
+        if abs(measured) > MAX_CLOCK_CORRECTION:
+            raise ConfigurationError(
+                f"the server's Date is {measured:+.0f} s away from the local clock, more than "
+                f"the {MAX_CLOCK_CORRECTION:.0f} s a correction may make; the clock offset was "
+                "not changed. Fix the system clock (enable NTP), or set "
+                "KalshiAuth.clock_offset yourself."
+            )
         self.auth.clock_offset += measured
         log.info("clock offset set to %+.1f s", self.auth.clock_offset)
         return self.auth.clock_offset
@@ -382,7 +432,17 @@ class KalshiSession(requests.Session):
             # Correct the clock as it is now, not as it was when this request was signed:
             # threads refused at the same time then all arrive at the same offset.
             drift = server + 0.5 - signer.timestamp_ms() / 1000
-            signer.clock_offset += drift
+            if abs(drift) <= MAX_CLOCK_CORRECTION:
+                signer.clock_offset += drift
+        if abs(drift) > MAX_CLOCK_CORRECTION:
+            log.warning(
+                "Kalshi refused the timestamp, and the server's Date is %+.0f s away from the "
+                "local clock: more than the %.0f s a correction may make, so the clock was not "
+                "corrected and the request is not retried; fix the system clock",
+                drift,
+                MAX_CLOCK_CORRECTION,
+            )
+            return False
         log.warning(
             "Kalshi refused the timestamp: the local clock is off by %+.1f s; "
             "clock offset is now %+.1f s, retrying once",
@@ -393,16 +453,27 @@ class KalshiSession(requests.Session):
         return True
 
     @staticmethod
-    def _fresh_attempt(
-        request: requests.PreparedRequest, signer: KalshiAuth | None
-    ) -> requests.PreparedRequest:
+    def _signs(signer: KalshiAuth, request: requests.PreparedRequest) -> bool:
+        return request not in _UNSIGNED_CHAINS and signer.signs_for(request.url or "")
+
+    @staticmethod
+    def _fresh_attempt(request: requests.PreparedRequest) -> requests.PreparedRequest:
         attempt = request.copy()
         body: object = attempt.body
         if body is not None and not isinstance(body, (bytes, str)):
             rewind_body(attempt)
-        if signer is not None:
-            signer(attempt)
         return attempt
+
+
+class _SignWhenSent(AuthBase):
+    """Checks the host and registers the auth's hooks at preparation; signing waits for send."""
+
+    def __init__(self, auth: KalshiAuth) -> None:
+        self.auth = auth
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        self.auth.attach(r)
+        return r
 
 
 def _replayable(request: requests.PreparedRequest) -> bool:
@@ -428,9 +499,15 @@ def _checked_timeout(timeout: Timeout) -> Timeout:
     for value in values:
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
             raise ConfigurationError(
-                f"timeout must be seconds > 0, a (connect, read) pair or None, not {timeout!r}."
+                f"timeout must be a finite number of seconds > 0, a (connect, read) pair or "
+                f"None (wait forever), not {timeout!r}."
             )
     return timeout
 
@@ -443,8 +520,8 @@ def session(
     private_key: KeySource | None = None,
     password: str | bytes | None = None,
     allowed_hosts: Iterable[str] = (),
-    retries: int = 3,
-    backoff_factor: float = 0.5,
+    retries: int | None = None,
+    backoff_factor: float | None = None,
     retry: RetryPolicy | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
     rate_limit: Any = None,
@@ -468,9 +545,10 @@ def session(
     :param private_key: the private key, as for :class:`KalshiAuth`.
     :param password: the password of an encrypted key.
     :param allowed_hosts: more hosts the auth may sign for (see :class:`KalshiAuth`).
-    :param retries: how many times a failed request may be retried (``0``: never); see
-        :class:`RetryPolicy` for which failures count.
-    :param backoff_factor: seconds; the base of the exponential backoff between retries.
+    :param retries: how many times a failed request may be retried (``0``: never; 3 when
+        not given); see :class:`RetryPolicy` for which failures count.
+    :param backoff_factor: seconds; the base of the exponential backoff between retries
+        (0.5 when not given).
     :param retry: a complete :class:`RetryPolicy`, instead of ``retries``/``backoff_factor``.
     :param timeout: default ``(connect, read)`` timeout in seconds; ``None`` waits forever.
     :param rate_limit: pace requests on the client: a tier name (``"basic"``,
@@ -523,8 +601,11 @@ def session(
             "(or set KALSHI_API_KEY_ID and a key variable)."
         )
     if retry is None:
-        retry = RetryPolicy(total=retries, backoff_factor=backoff_factor)
-    elif (retries, backoff_factor) != (3, 0.5):
+        retry = RetryPolicy(
+            total=3 if retries is None else retries,
+            backoff_factor=0.5 if backoff_factor is None else backoff_factor,
+        )
+    elif retries is not None or backoff_factor is not None:
         raise ConfigurationError("pass either retry= or retries=/backoff_factor=, not both.")
     options: dict[str, Any] = {
         "auth": auth,

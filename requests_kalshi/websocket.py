@@ -13,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from .auth import KalshiAuth
-from .environments import DEMO, PRODUCTION, Environment, resolve_environment
+from .environments import Environment, resolve_environment
 from .errors import ConfigurationError
 
 __all__ = ["websocket_headers", "websocket_url"]
@@ -29,12 +29,9 @@ def websocket_url(env: str | Environment = "demo") -> str:
         is ``ws://127.0.0.1:8080/trade-api/ws/v2``).
     :raises UnknownEnvironmentError: an unknown name or a URL that is not http(s).
     """
-    environment = resolve_environment(env)
-    for known in (DEMO, PRODUCTION):
-        # Kalshi's recommended REST host given as a URL: its WebSocket host is another one.
-        if environment.rest_url == known.rest_url:
-            return known.ws_url
-    return environment.ws_url
+    # Kalshi's REST base URLs resolve to DEMO or PRODUCTION themselves (their WebSocket host
+    # is another one); an Environment of your own keeps its own ws_url.
+    return resolve_environment(env).ws_url
 
 
 def websocket_headers(auth: KalshiAuth, env_or_url: str | Environment = "demo") -> dict[str, str]:
@@ -57,8 +54,15 @@ def websocket_headers(auth: KalshiAuth, env_or_url: str | Environment = "demo") 
             f"auth must be a KalshiAuth, not {type(auth).__name__}: "
             "websocket_headers(KalshiAuth(key_id, private_key), 'demo')."
         )
-    if isinstance(env_or_url, str) and urlsplit(env_or_url.strip()).scheme.lower() in _WS_SCHEMES:
+    if isinstance(env_or_url, str) and _scheme(env_or_url.strip()) in _WS_SCHEMES:
         url = env_or_url.strip()
     else:
         url = websocket_url(env_or_url)
     return auth.headers("GET", url)
+
+
+def _scheme(url: str) -> str:
+    try:
+        return urlsplit(url).scheme.lower()
+    except ValueError:  # such as unbalanced brackets: refused as a URL later on
+        return ""

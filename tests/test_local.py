@@ -182,7 +182,7 @@ def test_an_auth_that_is_not_kalshis_is_refused_before_starting(
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"timeout": -1}, "timeout must be seconds"),
+        ({"timeout": -1}, "timeout must be a finite number of seconds"),
         ({"rate_limit": "no-such-tier"}, "no-such-tier"),
         ({"key_id": KEY_ID}, "private_key is missing"),
     ],

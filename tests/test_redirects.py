@@ -166,10 +166,10 @@ def test_redirect_target(status: int, location: str | None, target: str | None) 
 
 
 def test_next_hop_without_a_request_is_left_alone(ed_key: ed25519.Ed25519PrivateKey) -> None:
-    from requests_kalshi.redirects import prepare_next_hop
+    from requests_kalshi.redirects import note_redirect
 
     r = response_to("https://external-api.kalshi.com/trade-api/v2/a", 302, "/trade-api/v2/b")
-    prepare_next_hop(KalshiAuth(KEY_ID, ed_key), r)  # no request to fix: nothing happens
+    note_redirect(KalshiAuth(KEY_ID, ed_key), r)  # no request to follow: nothing happens
     assert r.request is None
 
 
