@@ -163,14 +163,16 @@ class KalshiAuth(AuthBase):
     def attach(self, r: PreparedRequest) -> None:
         """Check ``r``'s host and register the redirect hook, without signing ``r`` yet.
 
-        :class:`KalshiSession` signs each attempt itself, right before sending it.
-
         :raises UntrustedHostError: ``r`` goes to a host this auth does not sign for.
         """
         self._check_target(r.url or "")
         hooks = r.hooks.setdefault("response", [])
         if self._on_response not in hooks:
             hooks.append(self._on_response)
+
+    def _for_session(self) -> AuthBase:
+        """The auth :class:`KalshiSession` prepares requests with (it signs them in send)."""
+        return _SignedInSend(self)
 
     def sign_request(self, r: PreparedRequest) -> None:
         """Sign ``r`` now for its method and URL, with fresh :class:`SignedHeaders`."""
@@ -364,10 +366,31 @@ def _checked_hosts(hosts: Iterable[str]) -> frozenset[str]:
     return frozenset(checked)
 
 
+class _SignedInSend(AuthBase):
+    """Checks the host at preparation and marks the request as the auth's, signing nothing.
+
+    :class:`KalshiSession` signs every attempt and every redirect hop in its ``send()``, so
+    it needs no redirect hook: the mark only lets :func:`signer_of` find the auth.
+    """
+
+    def __init__(self, auth: KalshiAuth) -> None:
+        self.auth = auth
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        self.auth._check_target(r.url or "")
+        r.hooks.setdefault("response", []).append(self._mark)
+        return r
+
+    def _mark(self, response: Response, **kwargs: Any) -> Response:
+        return response
+
+
 def signer_of(request: PreparedRequest) -> KalshiAuth | None:
-    """The :class:`KalshiAuth` that signed ``request``, if one did."""
+    """The :class:`KalshiAuth` that signed ``request`` (or will, in a session), if any."""
     for hook in request.hooks.get("response", ()):
         owner = getattr(hook, "__self__", None)
         if isinstance(owner, KalshiAuth):
             return owner
+        if isinstance(owner, _SignedInSend):
+            return owner.auth
     return None

@@ -74,6 +74,10 @@ class SignedHeaders(CaseInsensitiveDict[str]):
         hop.auth.sign_headers(signed, hop.method, hop.url)
         return signed
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (as by response caches) as the plain headers: the record holds the auth.
+        return CaseInsensitiveDict, (list(self.items()),)
+
     def follow(self, auth: KalshiAuth, method: str, url: str) -> None:
         """Record that the request was redirected to ``method url``."""
         hop = self._next_hop

@@ -144,8 +144,7 @@ class KalshiSession(requests.Session):
         self._sleep = sleep
         self._jitter = jitter
         self._monotonic = monotonic
-        self._environ_proxies: dict[tuple[str | None, ...], dict[str, str]] = {}
-        self._proxy_environ: dict[Any, Any] = {}
+        self._environ_proxies: dict[tuple[Any, ...], dict[str, str]] = {}
         self._proxy_lock = threading.Lock()
         self.headers["User-Agent"] = f"requests-kalshi/{__version__} {default_user_agent()}"
         self.rate_limiter = None
@@ -208,7 +207,7 @@ class KalshiSession(requests.Session):
         request.url = self.url_for(url.decode("utf-8") if isinstance(url, bytes) else url)
         auth = request.auth if request.auth is not None else self.auth
         if isinstance(auth, KalshiAuth):
-            request.auth = _SignWhenSent(auth)
+            request.auth = auth._for_session()
         return super().prepare_request(request)
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
@@ -298,20 +297,24 @@ class KalshiSession(requests.Session):
         Otherwise as :meth:`requests.Session.merge_environment_settings`, and with the same
         answer: ``requests`` scans every environment variable twice per request to find
         proxies (any spelling of ``*_proxy`` counts, such as ``Https_Proxy``). The answers are
-        kept while the environment is unchanged, compared as a whole on every call (far
-        cheaper than the scan), and dropped when any variable changes.
+        kept per origin and per value of every such variable, found with one pass over the
+        raw, undecoded variables (several times cheaper than the look-up itself).
         """
         environ: Any = os.environ
-        snapshot = getattr(environ, "_data", None)  # the raw variables, as urllib reads them
-        if not self.trust_env or not _CACHE_PROXIES or not isinstance(snapshot, dict):
+        raw = getattr(environ, "_data", None)  # the variables as bytes (POSIX), undecoded
+        if not self.trust_env or not _CACHE_PROXIES or not isinstance(raw, dict):
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         no_proxy = proxies.get("no_proxy") if proxies is not None else None
         parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, no_proxy)
+        # Every variable urllib reads for proxies: *_proxy in any spelling, and REQUEST_METHOD
+        # (under CGI, HTTP_PROXY is ignored).
+        variables = tuple(
+            item
+            for item in raw.items()
+            if item[0][-6:].lower() == b"_proxy" or item[0] == b"REQUEST_METHOD"
+        )
+        key = (parts.scheme, parts.netloc, no_proxy, variables)
         with self._proxy_lock:
-            if self._proxy_environ != snapshot:  # any variable changed: forget every answer
-                self._environ_proxies.clear()
-                self._proxy_environ = dict(snapshot)
             env_proxies = self._environ_proxies.get(key)
         if env_proxies is None:
             env_proxies = get_environ_proxies(url, no_proxy=no_proxy)
@@ -463,17 +466,6 @@ class KalshiSession(requests.Session):
         if body is not None and not isinstance(body, (bytes, str)):
             rewind_body(attempt)
         return attempt
-
-
-class _SignWhenSent(AuthBase):
-    """Checks the host and registers the auth's hooks at preparation; signing waits for send."""
-
-    def __init__(self, auth: KalshiAuth) -> None:
-        self.auth = auth
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        self.auth.attach(r)
-        return r
 
 
 def _replayable(request: requests.PreparedRequest) -> bool:

@@ -117,3 +117,20 @@ def test_requests_paced_by_the_real_rate_limiter_are_accepted() -> None:
         for thread in threads:
             thread.join()
     assert statuses == [200] * 6
+
+
+def test_a_request_signed_elsewhere_is_signed_again_when_sent() -> None:
+    seen: list[int] = []
+
+    def count(response: requests.Response, **kwargs: object) -> requests.Response:
+        seen.append(response.status_code)
+        return response
+
+    with LocalExchange(key_type="ed25519", timestamp_window=WINDOW) as exchange:
+        prepared = requests.Request(
+            "GET", exchange.url + "/portfolio/balance", hooks={"response": [count]}
+        ).prepare()
+        exchange.auth(prepared)  # signed now, by a plain auth, after a hook of the caller's
+        time.sleep(2 * WINDOW)
+        assert exchange.session().send(prepared).status_code == 200
+    assert seen == [200]
