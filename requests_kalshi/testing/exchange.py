@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import socket
 import threading
@@ -19,7 +18,8 @@ from requests_kalshi.session import KalshiSession, session
 from .framing import Malformed, read_body, status_code_name
 from .front import ExchangeFront, make_core
 from .simulator import Outcome, SimulatedExchange
-from .wsframes import CLOSE, PING, PONG, TEXT, accept_key, encode_frame, read_frame
+from .wsframes import accept_key
+from .wsserver import StreamHub
 
 __all__ = ["ExchangeNotRunningError", "LocalExchange"]
 
@@ -67,6 +67,8 @@ class LocalExchange(ExchangeFront):
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self.streams = StreamHub(self.core)
+        """The WebSocket channels and their testing controls (drop, skip a seq, pause…)."""
 
     @property
     def url(self) -> str:
@@ -125,6 +127,7 @@ class LocalExchange(ExchangeFront):
             daemon=True,
         )
         self._thread.start()
+        self.streams.start()
         log.debug("local exchange listening on %s", self.url)
         return self
 
@@ -137,6 +140,7 @@ class LocalExchange(ExchangeFront):
         if server is None or thread is None:
             return
         self._stopping.set()
+        self.streams.stop()
         server.shutdown()
         server.close_connections()
         server.server_close()
@@ -192,9 +196,6 @@ class _Server(ThreadingHTTPServer):
 
 
 WS_PATH = "/trade-api/ws/v2"
-_NO_CHANNELS = json.dumps(
-    {"type": "error", "msg": {"code": 0, "msg": "the local exchange has no WebSocket channels"}}
-).encode()
 
 
 def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
@@ -287,12 +288,14 @@ def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
             self._send(outcome)
 
         def _websocket(self) -> None:
-            """A signed handshake to /trade-api/ws/v2 upgrades; the exchange has no channels."""
+            """A signed handshake to /trade-api/ws/v2 upgrades; exchange.streams serves it."""
             self.close_connection = True
             if urlsplit(self.path).path != WS_PATH:
                 outcome = exchange.core.handle("GET", self.path, dict(self.headers.items()))
             else:
-                outcome = exchange.core.websocket_handshake(self.path, dict(self.headers.items()))
+                refused = exchange.streams.refusal()
+                headers = dict(self.headers.items())
+                outcome = refused or exchange.core.websocket_handshake(self.path, headers)
             if outcome.status != 101:
                 self.send_response_only(outcome.status)
                 for name, value in outcome.headers.items():
@@ -308,15 +311,7 @@ def _handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
             self.send_header("Sec-WebSocket-Accept", accept_key(key))
             self.end_headers()
             self.wfile.flush()
-            while (frame := read_frame(self.rfile)) is not None:
-                opcode, payload = frame
-                if opcode == CLOSE:
-                    self.wfile.write(encode_frame(CLOSE, payload[:2]))
-                    return
-                if opcode == PING:
-                    self.wfile.write(encode_frame(PONG, payload))
-                elif opcode == TEXT:
-                    self.wfile.write(encode_frame(TEXT, _NO_CHANNELS))
+            exchange.streams.serve(self.connection, self.rfile, self.wfile)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
