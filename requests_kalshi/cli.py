@@ -454,6 +454,7 @@ def _print_serving(exchange: LocalExchange, key_file: Path, out: TextIO) -> None
         f"--key-id {exchange.key_id} --key {shlex.quote(str(key_file))}"
     )
     print(f"Local Kalshi exchange: {exchange.url}", file=out)
+    print(f"websocket: {exchange.ws_url}", file=out)
     print(f"key id:   {exchange.key_id}", file=out)
     print(f"key file: {key_file}", file=out)
     print(f"try:      {try_it}", file=out)
