@@ -282,3 +282,31 @@ def test_subscribe_needs_a_channel_and_an_open_stream(ex: LocalExchange) -> None
 def test_the_environment_names_resolve_to_kalshis_urls(ex: LocalExchange) -> None:
     assert connect(ex.auth, "demo").url == "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2"
     assert connect(ex.auth, ex.url).url == ex.ws_url
+
+
+def test_commands_waiting_when_the_stream_gives_up_raise_and_later_ones_too(
+    ex: LocalExchange,
+) -> None:
+    async def scenario() -> list[BaseException | Any]:
+        async with stream_to(ex, retries=1) as stream:
+            await stream.subscribe("trade")
+            ex.streams.refuse_handshakes(5)
+            ex.streams.drop_connections()
+            results = await asyncio.gather(
+                stream.list_subscriptions(), stream.subscribe("fill"), return_exceptions=True
+            )
+            with pytest.raises(StreamGaveUpError):
+                await stream.subscribe("fill")
+            return results
+
+    results = asyncio.run(scenario())
+    assert [type(r) for r in results] == [StreamGaveUpError, StreamGaveUpError]
+
+
+def test_closing_a_stream_that_never_opened_ends_its_iteration(ex: LocalExchange) -> None:
+    async def scenario() -> list[Any]:
+        stream = stream_to(ex)
+        await stream.aclose()
+        return [item async for item in stream]
+
+    assert asyncio.run(scenario()) == []

@@ -123,3 +123,29 @@ def test_messages_over_the_size_limit_are_refused() -> None:
     assert info.value.code == 1009
     assert MessageReader(io.BytesIO(client_frame(TEXT, b"x")[:3])).next() is None
     assert read_frame(io.BytesIO(b"\x81\x7e\x01")) is None
+
+
+def test_a_client_that_resets_the_connection_is_forgotten(ex: LocalExchange) -> None:
+    import struct
+    import time
+
+    sock, reader = upgraded(ex)
+    subscribe = {"id": 1, "cmd": "subscribe", "params": {"channels": ["trade", "fill"]}}
+    sock.sendall(client_frame(TEXT, json.dumps(subscribe).encode()))
+    read_frame(reader)
+    read_frame(reader)
+    ex.streams.skip_seq("fill")  # only the fill subscription
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    reader.close()
+    sock.close()  # a reset, not a close handshake
+    ex.move_market("KXFED-26DEC-T4.25", "0.50")  # trades to write to the gone client
+    for _ in range(100):
+        if ex.streams.connections == 0:
+            break
+        time.sleep(0.02)
+    assert ex.streams.connections == 0
+    ex.streams.start()  # already started: nothing changes
+    with ex.session() as s:
+        assert s.get("/exchange/status").status_code == 200
+    ex.streams.stop()
+    ex.streams.stop()
