@@ -287,12 +287,12 @@ def test_the_environment_names_resolve_to_kalshis_urls(ex: LocalExchange) -> Non
 def test_commands_waiting_when_the_stream_gives_up_raise_and_later_ones_too(
     ex: LocalExchange,
 ) -> None:
-    async def scenario() -> list[BaseException | Any]:
+    async def scenario() -> list[object]:
         async with stream_to(ex, retries=1) as stream:
             await stream.subscribe("trade")
             ex.streams.refuse_handshakes(5)
             ex.streams.drop_connections()
-            results = await asyncio.gather(
+            results: list[object] = await asyncio.gather(
                 stream.list_subscriptions(), stream.subscribe("fill"), return_exceptions=True
             )
             with pytest.raises(StreamGaveUpError):
