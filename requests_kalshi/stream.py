@@ -238,7 +238,6 @@ class KalshiStream:
         self._items: asyncio.Queue[StreamItem | BaseException] = asyncio.Queue()
         self._ws: _client.ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._closing = False
         self._failure: BaseException | None = None
         self._attempts = 0
 
@@ -260,7 +259,6 @@ class KalshiStream:
 
     async def aclose(self) -> None:
         """Close the connection and stop reconnecting; iteration then ends."""
-        self._closing = True
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
