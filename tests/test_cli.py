@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import os
@@ -362,6 +363,14 @@ def test_serve_runs_until_interrupted() -> None:
     assert not key_file.exists()
 
 
+async def subscribed(auth: KalshiAuth, url: str) -> list[str]:
+    from requests_kalshi.stream import connect
+
+    async with connect(auth, url) as stream:
+        await stream.subscribe("trade")
+        return [s["channel"] for s in await stream.list_subscriptions()]
+
+
 def test_serve_in_process(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -376,6 +385,7 @@ def test_serve_in_process(
         auth = KalshiAuth(seen["key id"], Path(seen["key file"]))
         r = requests.get(seen["Local Kalshi exchange"] + "/portfolio/balance", auth=auth, timeout=5)
         seen["status"] = str(r.status_code)
+        seen["channels"] = str(asyncio.run(subscribed(auth, seen["websocket"])))
         on_sigterm = signal.getsignal(signal.SIGTERM)
         assert callable(on_sigterm)
         on_sigterm(signal.SIGTERM, None)  # what `kill` would do: raises KeyboardInterrupt
@@ -386,6 +396,7 @@ def test_serve_in_process(
     assert status == 0
     assert out == "stopped.\n"
     assert seen["status"] == "200"
+    assert seen["channels"] == "['trade']"  # it serves the WebSocket channels too
     assert "--key-id " + seen["key id"] in seen["try"]
     assert not Path(seen["key file"]).exists()
     assert signal.getsignal(signal.SIGTERM) is before

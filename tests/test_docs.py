@@ -43,6 +43,7 @@ import pytest
 import requests
 import websocket
 import websockets
+import websockets.asyncio.client
 from requests.adapters import HTTPAdapter
 
 from requests_kalshi.environments import KALSHI_HOSTS
@@ -181,6 +182,7 @@ def _route_kalshi_hosts(
     real_send = HTTPAdapter.send
     real_connect = websockets.connect
     real_client_connect: Callable[..., None] = websocket.WebSocket.connect
+    real_stream_connect = websockets.asyncio.client.connect
 
     def send(self: HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kw: Any) -> Any:
         parts = urlsplit(request.url or "")
@@ -201,7 +203,15 @@ def _route_kalshi_hosts(
             url = urlunsplit(("ws", exchange_ws_origin, *parts[2:]))
         real_client_connect(self, url, **options)
 
+    def stream_connect(uri: str, *args: Any, **kwargs: Any) -> Any:
+        # requests_kalshi.stream's connections: to the local exchange's channels.
+        parts = urlsplit(uri)
+        if parts.hostname in KALSHI_HOSTS:
+            uri = urlunsplit(("ws", exchange_ws_origin, *parts[2:]))
+        return real_stream_connect(uri, *args, **kwargs)
+
     monkeypatch.setattr(HTTPAdapter, "send", send)
+    monkeypatch.setattr(websockets.asyncio.client, "connect", stream_connect)
     monkeypatch.setattr(websockets, "connect", connect)
     monkeypatch.setattr(websocket.WebSocket, "connect", client_connect)
     _route_httpx(monkeypatch, rest_origin)
@@ -415,12 +425,15 @@ def test_readme_example_really_signs_requests(world: World) -> None:
 def test_websocket_examples_really_connect(world: World) -> None:
     run_page(_page("docs/websockets.md"), world)
     verdicts = [h.verdict for h in world.ws_server.handshakes]
-    assert len(verdicts) >= 2, verdicts
+    assert len(verdicts) >= 1, verdicts
     assert set(verdicts) == {"ok"}
-    # websocket-client's handshake went to the local exchange, which checked its signature.
+    # The stream client's (the recorder, the fill listener) and websocket-client's handshakes
+    # went to the local exchange, which checked their signatures.
     handshakes = [r for r in world.exchange.requests if r.path == "/trade-api/ws/v2"]
-    assert [(r.status, r.auth) for r in handshakes] == [(101, "ok")]
-    assert handshakes[0].headers["KALSHI-ACCESS-KEY"] == DOCS_KEY_ID
+    assert [(r.status, r.auth) for r in handshakes] == [(101, "ok")] * 3
+    assert {r.headers["KALSHI-ACCESS-KEY"] for r in handshakes} == {DOCS_KEY_ID}
+    # The fill listener's order filled, and its fill is the one REST reports.
+    assert [f.account for f in world.exchange.state.engine.fills].count("user") == 1
 
 
 def test_the_dotenv_example_signs_with_the_key_from_the_file(world: World) -> None:

@@ -9,7 +9,6 @@ without channels.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import socket
 import threading
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit
 
 from ._framing import Malformed, read_body, status_code_name
 from .simulator import Outcome
-from .wsframes import CLOSE, PING, PONG, TEXT, accept_key, encode_frame, read_frame
+from .wsframes import accept_key
 
 if TYPE_CHECKING:
     from .exchange import LocalExchange
@@ -68,9 +67,6 @@ class Server(ThreadingHTTPServer):
 
 
 WS_PATH = "/trade-api/ws/v2"
-_NO_CHANNELS = json.dumps(
-    {"type": "error", "msg": {"code": 0, "msg": "the local exchange has no WebSocket channels"}}
-).encode()
 
 
 def handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
@@ -165,12 +161,14 @@ def handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
             self._send(outcome)
 
         def _websocket(self) -> None:
-            """A signed handshake to /trade-api/ws/v2 upgrades; the exchange has no channels."""
+            """A signed handshake to /trade-api/ws/v2 upgrades; exchange.streams serves it."""
             self.close_connection = True
             if urlsplit(self.path).path != WS_PATH:
                 outcome = exchange.core.handle("GET", self.path, dict(self.headers.items()))
             else:
-                outcome = exchange.core.websocket_handshake(self.path, dict(self.headers.items()))
+                refused = exchange.streams.refusal()
+                headers = dict(self.headers.items())
+                outcome = refused or exchange.core.websocket_handshake(self.path, headers)
             if outcome.status != 101:
                 self.send_response_only(outcome.status)
                 for name, value in outcome.headers.items():
@@ -186,15 +184,7 @@ def handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
             self.send_header("Sec-WebSocket-Accept", accept_key(key))
             self.end_headers()
             self.wfile.flush()
-            while (frame := read_frame(self.rfile)) is not None:
-                opcode, payload = frame
-                if opcode == CLOSE:
-                    self.wfile.write(encode_frame(CLOSE, payload[:2]))
-                    return
-                if opcode == PING:
-                    self.wfile.write(encode_frame(PONG, payload))
-                elif opcode == TEXT:
-                    self.wfile.write(encode_frame(TEXT, _NO_CHANNELS))
+            exchange.streams.serve(self.connection, self.rfile, self.wfile)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 

@@ -13,6 +13,7 @@ from requests_kalshi.session import KalshiSession, session
 from ._http import WS_PATH, Server, handler_for
 from .front import ExchangeFront, make_core
 from .simulator import SimulatedExchange
+from .wsserver import StreamHub
 
 __all__ = ["ExchangeNotRunningError", "LocalExchange"]
 
@@ -60,6 +61,10 @@ class LocalExchange(ExchangeFront):
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self.streams = StreamHub(self.core)
+        """The WebSocket channels and their testing controls (drop, skip a seq, pause…)."""
+        self.streams = StreamHub(self.core)
+        """The WebSocket channels and their testing controls (drop, skip a seq, pause…)."""
 
     @property
     def url(self) -> str:
@@ -118,6 +123,7 @@ class LocalExchange(ExchangeFront):
             daemon=True,
         )
         self._thread.start()
+        self.streams.start()
         log.debug("local exchange listening on %s", self.url)
         return self
 
@@ -130,6 +136,7 @@ class LocalExchange(ExchangeFront):
         if server is None or thread is None:
             return
         self._stopping.set()
+        self.streams.stop()
         server.shutdown()
         server.close_connections()
         server.server_close()

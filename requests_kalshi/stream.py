@@ -1,0 +1,522 @@
+"""An asyncio client for Kalshi's WebSocket channels: signed, reconnecting, gap-aware.
+
+Needs the ``websockets`` library: ``pip install 'requests-kalshi[websockets]'``.
+
+.. code-block:: python
+
+    async with connect(auth, "demo") as stream:
+        await stream.subscribe(["orderbook_delta"], market_tickers=["KXFED-26DEC-T4.25"])
+        async for item in stream:
+            ...
+
+Every connection, first or reconnect, is signed afresh just before it is opened (a signature
+expires within seconds). A lost connection is reopened after a jittered, growing pause and
+every subscription is made again; when the attempts run out the iteration raises
+:class:`StreamGaveUpError`. A ``seq`` gap on a subscription is reported (a :class:`Gap` item
+and a warning on the ``requests_kalshi`` logger) and repaired by subscribing again, which
+brings a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from websockets.asyncio import client as _client
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from .auth import KalshiAuth
+from .environments import Environment
+from .errors import ConfigurationError, KalshiError
+from .websocket import websocket_headers, websocket_url
+
+__all__ = [
+    "Gap",
+    "KalshiStream",
+    "Message",
+    "Reconnected",
+    "StreamCommandError",
+    "StreamError",
+    "StreamGaveUpError",
+    "StreamHandshakeError",
+    "connect",
+]
+
+log = logging.getLogger("requests_kalshi")
+
+
+class StreamError(KalshiError):
+    """Something went wrong with a Kalshi WebSocket stream."""
+
+
+class StreamHandshakeError(StreamError):
+    """The server refused the handshake with an error that retrying will not fix.
+
+    A 4xx such as 401: check the key id, the key and the clock.
+
+    :ivar status: the HTTP status of the refusal.
+    :ivar body: the refusal's body, as text.
+    """
+
+    def __init__(self, message: str, status: int, body: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class StreamGaveUpError(StreamError):
+    """Every attempt to (re)connect failed; the last failure is the ``__cause__``.
+
+    :ivar attempts: how many connections were tried.
+    """
+
+    def __init__(self, message: str, attempts: int) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class StreamCommandError(StreamError):
+    """The server answered a command with an error frame.
+
+    :ivar code: Kalshi's WebSocket error code (8: unknown channel, 11: invalid parameter…).
+    """
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"Kalshi refused the command: {message} (error {code})")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message from the server on a subscription.
+
+    ``type`` is such as ``"orderbook_delta"``, ``"trade"`` or ``"fill"``, ``msg`` its body
+    and ``channel`` the channel it came on.
+    """
+
+    type: str
+    channel: str
+    sid: int
+    seq: int | None
+    msg: Any
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """``type`` or ``msg`` by name, as a frame ``dict`` has them.
+
+        So an :class:`~requests_kalshi.orderbook.OrderBook` applies a :class:`Message`.
+        """
+        return {"type": self.type, "msg": self.msg}.get(name, default)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A ``seq`` gap: messages were lost on a subscription, which is being made again.
+
+    A fresh snapshot follows for ``orderbook_delta``: drop what you derived from it.
+    """
+
+    channel: str
+    market_tickers: tuple[str, ...] | None
+    expected: int
+    received: int
+
+
+@dataclass(frozen=True)
+class Reconnected:
+    """The connection was lost and is open again, with every subscription made again.
+
+    :ivar attempts: the connections tried before this one succeeded (1: the first one).
+    """
+
+    attempts: int
+
+
+StreamItem = Message | Gap | Reconnected
+
+
+@dataclass(eq=False)
+class _Subscription:
+    channel: str
+    tickers: tuple[str, ...] | None
+    sid: int | None = None
+    seq: int = 0
+
+
+@dataclass(eq=False)
+class _Waiter:
+    future: asyncio.Future[None]
+    subscriptions: list[_Subscription] = field(default_factory=list)
+    internal: bool = False
+    """Made by the stream itself (a restore): nobody awaits it; its errors go to the items."""
+
+
+def connect(
+    auth: KalshiAuth,
+    env: str | Environment = "demo",
+    *,
+    retries: int = 5,
+    backoff: float = 0.5,
+    max_backoff: float = 30.0,
+    open_timeout: float = 10.0,
+    ping_interval: float | None = 20.0,
+) -> KalshiStream:
+    """Open a stream to Kalshi's WebSocket (use it with ``async with``).
+
+    :param auth: signs every handshake.
+    :param env: ``"demo"``, ``"production"``, an :class:`Environment`, a REST base URL or a
+        ``ws://``/``wss://`` URL (its host must be one ``auth`` signs for).
+    :param retries: connection attempts after a failure before giving up (per outage).
+    :param backoff: the first pause between attempts, in seconds; it doubles each time, up to
+        ``max_backoff``, and a random part (jitter) is taken off so clients spread out.
+    :param open_timeout: seconds for the connection and handshake.
+    :param ping_interval: seconds between the client's pings (``None``: none).
+    :raises ConfigurationError: a bad option; :class:`~requests_kalshi.UntrustedHostError`
+        for a host ``auth`` does not sign for (raised on entering the ``async with``).
+    """
+    return KalshiStream(
+        auth,
+        env,
+        retries=retries,
+        backoff=backoff,
+        max_backoff=max_backoff,
+        open_timeout=open_timeout,
+        ping_interval=ping_interval,
+    )
+
+
+class KalshiStream:
+    """A signed, reconnecting connection to Kalshi's WebSocket (see :func:`connect`).
+
+    Iterate over it (``async for item in stream``) for :class:`Message`, :class:`Gap` and
+    :class:`Reconnected` items, in the order they happened.
+    """
+
+    def __init__(
+        self,
+        auth: KalshiAuth,
+        env: str | Environment,
+        *,
+        retries: int,
+        backoff: float,
+        max_backoff: float,
+        open_timeout: float,
+        ping_interval: float | None,
+    ) -> None:
+        if not isinstance(auth, KalshiAuth):
+            raise ConfigurationError(
+                f"auth must be a KalshiAuth, not {type(auth).__name__}: "
+                "connect(KalshiAuth(key_id, private_key), 'demo')."
+            )
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ConfigurationError(f"retries must be an int >= 0, not {retries!r}.")
+        for name, value in (("backoff", backoff), ("max_backoff", max_backoff)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigurationError(f"{name} must be a number of seconds >= 0: {value!r}.")
+        is_ws = isinstance(env, str) and urlsplit(env.strip()).scheme.lower() in ("ws", "wss")
+        self.url = env.strip() if is_ws and isinstance(env, str) else websocket_url(env)
+        """The WebSocket URL connected to."""
+        self._auth = auth
+        self._retries = retries
+        self._backoff = float(backoff)
+        self._max_backoff = float(max_backoff)
+        self._open_timeout = open_timeout
+        self._ping_interval = ping_interval
+        self._ids = itertools.count(1)
+        self._subscriptions: list[_Subscription] = []
+        self._by_sid: dict[int, _Subscription] = {}
+        self._waiters: dict[int, _Waiter] = {}
+        self._replies: dict[int, asyncio.Future[Any]] = {}
+        self._items: asyncio.Queue[StreamItem | BaseException] = asyncio.Queue()
+        self._ws: _client.ClientConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._failure: BaseException | None = None
+        self._attempts = 0
+
+    # -- opening and closing -----------------------------------------------------------------
+
+    async def __aenter__(self) -> KalshiStream:
+        websocket_headers(self._auth, self.url)  # the host check, before any connection
+        self._ws = await self._open()
+        self._reader = asyncio.create_task(self._run(), name="KalshiStream reader")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection and stop reconnecting; iteration then ends."""
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        if self._ws is not None:
+            await self._ws.close()
+        self._items.put_nowait(StopAsyncIteration())
+
+    async def _open(self) -> _client.ClientConnection:
+        last: BaseException | None = None
+        for attempt in range(self._retries + 1):
+            if attempt:
+                pause = min(self._max_backoff, self._backoff * 2 ** (attempt - 1))
+                await asyncio.sleep(pause * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
+            # Signed here, after the pause: a signature expires within seconds.
+            headers = websocket_headers(self._auth, self.url)
+            try:
+                ws = await _client.connect(
+                    self.url,
+                    additional_headers=headers,
+                    open_timeout=self._open_timeout,
+                    ping_interval=self._ping_interval,
+                    max_size=2**24,
+                )
+            except InvalidStatus as error:
+                status = error.response.status_code
+                body = (error.response.body or b"").decode("utf-8", "replace")[:500]
+                if 400 <= status < 500 and status not in (408, 429):
+                    raise StreamHandshakeError(
+                        f"{self.url} refused the handshake with {status}: {body or '(no body)'}",
+                        status,
+                        body,
+                    ) from None
+                last = error
+            except (OSError, InvalidHandshake, TimeoutError) as error:
+                last = error
+            else:
+                self._attempts = attempt + 1
+                return ws
+            log.warning(
+                "stream: connecting to %s failed (attempt %d of %d): %s",
+                self.url,
+                attempt + 1,
+                self._retries + 1,
+                last,
+            )
+        raise StreamGaveUpError(
+            f"could not connect to {self.url} after {self._retries + 1} attempts "
+            f"(last: {last}); check the network and Kalshi's status, or raise retries=.",
+            self._retries + 1,
+        ) from last
+
+    # -- commands ----------------------------------------------------------------------------
+
+    async def subscribe(
+        self, channels: Sequence[str] | str, *, market_tickers: Iterable[str] | None = None
+    ) -> None:
+        """Subscribe to ``channels`` and wait for the server's confirmation.
+
+        For ``market_tickers``, or every market; kept across reconnects.
+
+        :raises StreamCommandError: the server refused (an unknown channel or market…).
+        :raises ConfigurationError: ``channels`` is empty.
+        """
+        names = [channels] if isinstance(channels, str) else list(channels)
+        if not names:
+            raise ConfigurationError("subscribe() needs at least one channel, e.g. ['trade'].")
+        tickers = None if market_tickers is None else tuple(market_tickers)
+        new = [_Subscription(name, tickers) for name in names]
+        waiter = _Waiter(asyncio.get_running_loop().create_future(), new)
+        command_id = await self._send_subscribe(new, waiter)
+        try:
+            await waiter.future
+        finally:
+            self._waiters.pop(command_id, None)
+
+    async def unsubscribe(self, channel: str) -> None:
+        """Stop every subscription to ``channel``; its messages stop at once."""
+        gone = [s for s in self._subscriptions if s.channel == channel]
+        self._subscriptions = [s for s in self._subscriptions if s.channel != channel]
+        sids = [s.sid for s in gone if s.sid is not None]
+        for sid in sids:
+            self._by_sid.pop(sid, None)
+        if sids:
+            await self._command("unsubscribe", {"sids": sids})
+
+    async def list_subscriptions(self) -> list[dict[str, Any]]:
+        """The server's list of this connection's subscriptions (``channel``, ``sid``…).
+
+        Its answer also comes after every message the server sent before it: once it
+        returns, those messages are all in the stream.
+        """
+        command_id = next(self._ids)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._replies[command_id] = future
+        try:
+            await self._command("list_subscriptions", {}, command_id)
+            answer = await future
+        finally:
+            self._replies.pop(command_id, None)
+        return list(answer) if isinstance(answer, list) else []
+
+    async def _send_subscribe(self, subscriptions: list[_Subscription], waiter: _Waiter) -> int:
+        for subscription in subscriptions:
+            if subscription not in self._subscriptions:
+                self._subscriptions.append(subscription)
+        params: dict[str, Any] = {"channels": [s.channel for s in subscriptions]}
+        if subscriptions[0].tickers is not None:
+            params["market_tickers"] = list(subscriptions[0].tickers)
+        command_id = next(self._ids)
+        self._waiters[command_id] = waiter
+        await self._command("subscribe", params, command_id)
+        return command_id
+
+    async def _command(self, cmd: str, params: dict[str, Any], command_id: int = 0) -> None:
+        if self._failure is not None:
+            raise self._failure
+        if self._ws is None:
+            raise StreamError("the stream is not open: use 'async with connect(...) as stream:'.")
+        frame = {"id": command_id or next(self._ids), "cmd": cmd, "params": params}
+        with contextlib.suppress(ConnectionClosed):  # the reconnect sends it again
+            await self._ws.send(json.dumps(frame))
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def __aiter__(self) -> KalshiStream:
+        return self
+
+    async def __anext__(self) -> StreamItem:
+        item = await self._items.get()
+        if isinstance(item, StopAsyncIteration):
+            self._items.put_nowait(item)
+            raise StopAsyncIteration
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    async def _run(self) -> None:
+        try:
+            await self._follow()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # pragma: no cover - a bug: surface it, never hang
+            log.exception("stream: the reader failed")
+            self._fail(error)
+
+    async def _follow(self) -> None:
+        while True:
+            assert self._ws is not None  # noqa: S101 - set before the reader starts
+            with contextlib.suppress(ConnectionClosed):
+                async for raw in self._ws:
+                    await self._receive(raw)
+            log.warning("stream: the connection to %s was lost; reconnecting", self.url)
+            try:
+                self._ws = await self._open()
+            except StreamError as error:
+                self._fail(error)
+                return
+            for subscription in self._subscriptions:
+                subscription.sid, subscription.seq = None, 0
+            self._by_sid.clear()
+            for subscription in list(self._subscriptions):
+                await self._resubscribe(subscription)
+            self._items.put_nowait(Reconnected(self._attempts))
+
+    async def _resubscribe(self, subscription: _Subscription) -> None:
+        subscription.sid, subscription.seq = None, 0
+        future = asyncio.get_running_loop().create_future()
+        await self._send_subscribe([subscription], _Waiter(future, [subscription], internal=True))
+
+    async def _receive(self, raw: str | bytes) -> None:
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            log.warning("stream: a frame that is not JSON was ignored: %r", raw[:200])
+            return
+        if isinstance(frame, dict):
+            await self._handle(frame)
+
+    def _fail(self, error: BaseException) -> None:
+        self._failure = error
+        for waiter in self._waiters.values():
+            if not waiter.internal and not waiter.future.done():
+                waiter.future.set_exception(error)
+        for reply in self._replies.values():
+            if not reply.done():
+                reply.set_exception(error)
+        self._items.put_nowait(error)
+
+    async def _handle(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "subscribed":
+            self._confirmed(frame)
+        elif kind == "ok" and (reply := self._replies.get(frame.get("id", -1))) is not None:
+            if not reply.done():
+                reply.set_result(frame.get("msg"))
+        elif kind == "error":
+            body = frame.get("msg") or {}
+            error = StreamCommandError(int(body.get("code", 0)), str(body.get("msg", "")))
+            waiter = self._waiters.get(frame.get("id", -1))
+            if waiter is not None and not waiter.internal and not waiter.future.done():
+                waiter.future.set_exception(error)
+            else:
+                log.warning("stream: %s", error)
+                if waiter is not None:  # a subscription the stream restores was refused
+                    del self._waiters[frame["id"]]
+                    self._items.put_nowait(error)
+        elif (subscription := self._by_sid.get(frame.get("sid", -1))) is not None and kind not in (
+            "ok",
+            "unsubscribed",
+        ):
+            await self._data(subscription, frame)
+
+    def _confirmed(self, frame: dict[str, Any]) -> None:
+        waiter = self._waiters.get(frame.get("id", -1))
+        body = frame.get("msg") or {}
+        if waiter is None:
+            return
+        for subscription in waiter.subscriptions:
+            if subscription.sid is None and subscription.channel == body.get("channel"):
+                subscription.sid = int(body["sid"])
+                self._by_sid[subscription.sid] = subscription
+                break
+        # A subscribe awaited across a reconnect completes when the restore confirms it.
+        for command_id, each in list(self._waiters.items()):
+            if all(s.sid is not None for s in each.subscriptions) and not each.future.done():
+                each.future.set_result(None)
+            if each.internal and each.future.done():
+                del self._waiters[command_id]
+
+    async def _data(self, subscription: _Subscription, frame: dict[str, Any]) -> None:
+        seq = frame.get("seq")
+        if isinstance(seq, int):
+            if subscription.seq and seq != subscription.seq + 1:
+                await self._gap(subscription, subscription.seq + 1, seq)
+                return
+            subscription.seq = seq
+        self._items.put_nowait(
+            Message(
+                type=str(frame.get("type")),
+                channel=subscription.channel,
+                sid=int(frame["sid"]),
+                seq=seq if isinstance(seq, int) else None,
+                msg=frame.get("msg"),
+            )
+        )
+
+    async def _gap(self, subscription: _Subscription, expected: int, received: int) -> None:
+        log.warning(
+            "stream: seq gap on %s (sid %s): expected %d, got %d; subscribing again",
+            subscription.channel,
+            subscription.sid,
+            expected,
+            received,
+        )
+        self._items.put_nowait(Gap(subscription.channel, subscription.tickers, expected, received))
+        old = subscription.sid
+        if old is not None:
+            self._by_sid.pop(old, None)
+            await self._command("unsubscribe", {"sids": [old]})
+        await self._resubscribe(subscription)

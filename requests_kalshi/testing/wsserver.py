@@ -1,0 +1,232 @@
+"""The local exchange's WebSocket connections, and the controls that make them misbehave.
+
+:class:`StreamHub` is ``LocalExchange.streams``. After the HTTP server has answered a signed
+handshake with 101, it hands the socket to :meth:`StreamHub.serve`: the handler's thread reads
+the client's frames; a writer thread sends replies, channel messages and the server's pings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import queue
+import socket
+import threading
+from email.utils import formatdate
+from typing import Any
+
+from requests_kalshi.errors import ConfigurationError
+
+from .simulator import Outcome, SimulatedExchange
+from .wschannels import CHANNELS, ChannelControls, ChannelSession, Frame
+from .wsframes import CLOSE, PING, PONG, TEXT, FrameError, MessageReader, close_payload
+from .wsframes import encode_frame as _frame
+
+__all__ = ["StreamHub"]
+
+log = logging.getLogger("requests_kalshi")
+
+
+class _Connection:
+    def __init__(self, sock: socket.socket, wfile: io.BufferedIOBase) -> None:
+        self.sock = sock
+        self.wfile = wfile
+        self.outgoing: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
+    def send(self, frame: Frame) -> None:
+        self.outgoing.put(_frame(TEXT, json.dumps(frame, separators=(",", ":")).encode()))
+
+    def drop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+
+class StreamHub:
+    """The WebSocket side of a :class:`~requests_kalshi.testing.LocalExchange`.
+
+    Channels: ``orderbook_delta``, ``ticker``, ``trade``, ``fill`` and ``user_orders``, with
+    Kalshi's commands (see :mod:`requests_kalshi.testing.wschannels`).
+
+    :param core: the exchange whose engine feeds the channels.
+    """
+
+    ping_interval: float = 10.0
+    """Seconds between the server's pings on an idle connection, as Kalshi's (about 10 s)."""
+
+    def __init__(self, core: SimulatedExchange) -> None:
+        self._core = core
+        self._lock = threading.Lock()
+        self._connections: dict[_Connection, ChannelSession] = {}
+        self._controls = ChannelControls()
+        self._refusals: list[int] = []
+        self._unsubscribe: Any = None
+
+    @property
+    def connections(self) -> int:
+        """How many WebSocket connections are open now."""
+        with self._lock:
+            return len(self._connections)
+
+    # -- controls ----------------------------------------------------------------------------
+
+    def drop_connections(self) -> int:
+        """Close every open WebSocket connection without a close frame; returns how many.
+
+        As a network failure would: clients see the connection end abnormally.
+        """
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            connection.drop()
+        return len(connections)
+
+    def skip_seq(self, channel: str | None = None) -> None:
+        """Make the next message of every open subscription skip one ``seq`` number.
+
+        As if a message were lost; only subscriptions to ``channel``, if given.
+
+        :raises ConfigurationError: an unknown channel.
+        """
+        self._check_channel(channel)
+        with self._core.state.lock, self._lock:
+            for session in self._connections.values():
+                for subscription in session.subscriptions.values():
+                    if channel in (None, subscription.channel):
+                        subscription.skip_next = True
+
+    def pause(self, channel: str) -> None:
+        """Hold the messages of ``channel`` until :meth:`resume` (none are lost).
+
+        :raises ConfigurationError: an unknown channel.
+        """
+        self._check_channel(channel)
+        with self._core.state.lock:
+            self._controls.paused.add(channel)
+
+    def resume(self, channel: str) -> None:
+        """Send the held messages of ``channel``, in order, and stop holding them.
+
+        :raises ConfigurationError: an unknown channel.
+        """
+        self._check_channel(channel)
+        with self._core.state.lock, self._lock:
+            self._controls.paused.discard(channel)
+            for session in self._connections.values():
+                session.release()
+
+    def refuse_handshakes(self, count: int = 1, *, status: int = 503) -> None:
+        """Answer the next ``count`` WebSocket handshakes with ``status`` instead of 101.
+
+        :raises ConfigurationError: ``count`` is not a positive int, or ``status`` not 4xx/5xx.
+        """
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ConfigurationError(f"count must be a positive int, not {count!r}.")
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ConfigurationError(f"status must be an HTTP error status (4xx/5xx): {status!r}")
+        with self._lock:
+            self._refusals.extend([status] * count)
+
+    @staticmethod
+    def _check_channel(channel: str | None) -> None:
+        if channel is not None and channel not in CHANNELS:
+            raise ConfigurationError(f"unknown channel {channel!r}: one of {', '.join(CHANNELS)}.")
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Feed the channels from the engine's events (the transport calls this)."""
+        if self._unsubscribe is None:
+            self._unsubscribe = self._core.state.engine.subscribe(self._deliver)
+
+    def stop(self) -> None:
+        """Stop listening to the engine and drop every connection."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.drop_connections()
+
+    def refusal(self) -> Outcome | None:
+        """The answer to a handshake refused by :meth:`refuse_handshakes`, if one is due."""
+        with self._lock:
+            if not self._refusals:
+                return None
+            status = self._refusals.pop(0)
+        body = {"error": {"code": "service_unavailable", "message": "refused for a test"}}
+        return Outcome(
+            status=status,
+            headers={
+                "Content-Type": "application/json",
+                "Date": formatdate(self._core.now(), usegmt=True),
+            },
+            body=json.dumps(body).encode(),
+        )
+
+    def _deliver(self, event: Any) -> None:
+        with self._lock:
+            sessions = list(self._connections.values())
+        for session in sessions:
+            session.deliver(event)
+
+    def serve(
+        self, sock: socket.socket, rfile: io.BufferedIOBase, wfile: io.BufferedIOBase
+    ) -> None:
+        """Serve one upgraded connection until it closes (runs in the handler's thread)."""
+        connection = _Connection(sock, wfile)
+        session = ChannelSession(self._core.state.engine, connection.send, self._controls)
+        with self._lock:
+            self._connections[connection] = session
+        writer = threading.Thread(
+            target=self._write, args=(connection,), name="LocalExchange:ws-writer", daemon=True
+        )
+        writer.start()
+        try:
+            self._read(connection, session, rfile)
+        finally:
+            with self._core.state.lock, self._lock:
+                del self._connections[connection]
+            connection.outgoing.put(None)  # the writer ends
+            writer.join()
+
+    def _read(
+        self, connection: _Connection, session: ChannelSession, rfile: io.BufferedIOBase
+    ) -> None:
+        reader = MessageReader(rfile)
+        while True:
+            try:
+                message = reader.next()
+            except FrameError as error:
+                connection.outgoing.put(_frame(CLOSE, close_payload(error.code, error.reason)))
+                return
+            except OSError:
+                return
+            if message is None:
+                return
+            opcode, payload = message
+            if opcode == CLOSE:
+                connection.outgoing.put(_frame(CLOSE, payload[:2]))
+                return
+            if opcode == PING:
+                connection.outgoing.put(_frame(PONG, payload))
+            elif opcode == TEXT:
+                session.command(payload.decode("utf-8"))
+            elif opcode != PONG:
+                connection.send(
+                    {"type": "error", "msg": {"code": 1, "msg": "Unable to process message"}}
+                )
+
+    def _write(self, connection: _Connection) -> None:
+        while True:
+            try:
+                data = connection.outgoing.get(timeout=self.ping_interval)
+            except queue.Empty:
+                data = _frame(PING, b"")
+            if data is None:
+                return
+            try:
+                connection.wfile.write(data)
+                connection.wfile.flush()
+            except OSError:
+                connection.drop()  # the reader then sees the end, and stops this writer
+                return
