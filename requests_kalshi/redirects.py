@@ -54,6 +54,10 @@ def prepare_next_hop(auth: KalshiAuth, response: requests.Response) -> None:
     Used as a response hook (so it works for any ``requests.Session``): for a target the auth
     signs for, the request is signed for the target's path and method; for any other target
     it carries no signature at all.
+
+    :param auth: the auth of the request being redirected.
+    :type auth: requests_kalshi.KalshiAuth
+    :param response: the redirect response.
     """
     target = redirect_target(response)
     request = response.request
