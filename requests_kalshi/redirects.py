@@ -79,7 +79,11 @@ class SignedHeaders(CaseInsensitiveDict[str]):
         return CaseInsensitiveDict, (list(self.items()),)
 
     def follow(self, auth: KalshiAuth, method: str, url: str) -> None:
-        """Record that the request was redirected to ``method url``."""
+        """Record that the request was redirected to ``method url``.
+
+        :param auth: the auth that signs the next hop, if it signs for ``url``.
+        :type auth: requests_kalshi.KalshiAuth
+        """
         hop = self._next_hop
         hop.method, hop.url, hop.auth = method, url, auth
 
@@ -134,6 +138,10 @@ def note_redirect(auth: KalshiAuth, response: requests.Response) -> None:
     :raises UntrustedHostError: the redirect leads to a host the auth does not sign for, and
         the adapter replaced the request's headers, so the signature cannot be kept from
         following it.
+
+    :param auth: the auth of the request being redirected.
+    :type auth: requests_kalshi.KalshiAuth
+    :param response: the redirect response.
     """
     target = redirect_target(response)
     sent = response.request

@@ -99,8 +99,11 @@ class StreamCommandError(StreamError):
 class Message:
     """A message from the server on a subscription.
 
-    ``type`` is such as ``"orderbook_delta"``, ``"trade"`` or ``"fill"``, ``msg`` its body
-    and ``channel`` the channel it came on.
+    :ivar type: the message type, such as ``"orderbook_delta"``, ``"trade"`` or ``"fill"``.
+    :ivar channel: the channel it came on.
+    :ivar sid: the subscription id the server gave.
+    :ivar seq: its number on the subscription (``None`` for channels without one).
+    :ivar msg: its body, as parsed from JSON.
     """
 
     type: str
@@ -122,6 +125,11 @@ class Gap:
     """A ``seq`` gap: messages were lost on a subscription, which is being made again.
 
     A fresh snapshot follows for ``orderbook_delta``: drop what you derived from it.
+
+    :ivar channel: the subscription's channel.
+    :ivar market_tickers: its markets (``None`` for a subscription to every market).
+    :ivar expected: the ``seq`` that should have come.
+    :ivar received: the ``seq`` that came instead.
     """
 
     channel: str
@@ -172,6 +180,7 @@ def connect(
     """Open a stream to Kalshi's WebSocket (use it with ``async with``).
 
     :param auth: signs every handshake.
+    :type auth: requests_kalshi.KalshiAuth
     :param env: ``"demo"``, ``"production"``, an :class:`Environment`, a REST base URL or a
         ``ws://``/``wss://`` URL (its host must be one ``auth`` signs for).
     :param retries: connection attempts after a failure before giving up (per outage).
@@ -197,7 +206,10 @@ class KalshiStream:
     """A signed, reconnecting connection to Kalshi's WebSocket (see :func:`connect`).
 
     Iterate over it (``async for item in stream``) for :class:`Message`, :class:`Gap` and
-    :class:`Reconnected` items, in the order they happened.
+    :class:`Reconnected` items, in the order they happened. Made by :func:`connect`, which
+    documents the options.
+
+    :type auth: requests_kalshi.KalshiAuth
     """
 
     def __init__(

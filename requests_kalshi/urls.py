@@ -34,7 +34,12 @@ _PLAIN_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@/-]*\Z")
 
 
 class Target(NamedTuple):
-    """Where a URL leads: its lower-case scheme, lower-case host (no brackets) and port."""
+    """Where a URL leads, as the HTTP client will connect.
+
+    :ivar scheme: the scheme, lower case.
+    :ivar host: the host, lower case, without IPv6 brackets.
+    :ivar port: the port given in the URL, or ``None``.
+    """
 
     scheme: str
     host: str

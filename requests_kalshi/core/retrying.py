@@ -56,6 +56,14 @@ class RetryRules:
     ``Retry-After`` when it sends one and ``respect_retry_after`` is set. No retry starts
     once ``budget`` seconds have passed since the first attempt, or when its delay would end
     past that point.
+
+    :ivar total: how many retries at most (``0`` disables retrying).
+    :ivar backoff_factor: seconds; the base of the exponential backoff.
+    :ivar backoff_max: seconds; the cap of one backoff delay.
+    :ivar budget: seconds; the time all attempts of one request may take together.
+    :ivar statuses: statuses retried for idempotent methods (429 is retried for any).
+    :ivar idempotent_methods: methods that are safe to repeat.
+    :ivar respect_retry_after: wait what the server's ``Retry-After`` says, when it says.
     """
 
     total: int = 3

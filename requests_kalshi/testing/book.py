@@ -20,7 +20,39 @@ ZERO = Decimal(0)
 class BookOrder:
     """An order as the exchange keeps it, resting or not.
 
-    Counts are contracts and prices YES dollars, as :class:`~decimal.Decimal`.
+    Counts are contracts and prices YES dollars, as :class:`~decimal.Decimal`; times are Unix
+    seconds. Money fields are dollars.
+
+    :ivar order_id: the exchange's id for the order (``order_id`` on the wire).
+    :ivar account: the account that placed it (:data:`~requests_kalshi.testing.engine.USER`
+        for the signing user).
+    :ivar ticker: the market it trades.
+    :ivar side: its book side: ``"bid"`` buys YES, ``"ask"`` sells YES (buys NO).
+    :ivar price: its limit, as a YES price.
+    :ivar initial: the contracts it asked for (an amend sets the new total).
+    :ivar client_order_id: the caller's id for it, ``""`` if none was given.
+    :ivar time_in_force: ``"good_till_canceled"``, ``"immediate_or_cancel"`` or
+        ``"fill_or_kill"``.
+    :ivar self_trade_prevention: what happens when it would trade with an order of the same
+        account (``self_trade_prevention_type`` on the wire).
+    :ivar created: when it was placed.
+    :ivar sequence: its place in time priority among the engine's orders (an amend that
+        changes price or raises the count takes a new one).
+    :ivar expiration: when a good-till-canceled order expires, or ``None``.
+    :ivar post_only: it is cancelled rather than trade on arrival.
+    :ivar cancel_on_pause: it is cancelled when its market's trading pauses.
+    :ivar filled: contracts traded so far.
+    :ivar remaining: contracts still resting.
+    :ivar status: ``"resting"``, ``"executed"`` (fully filled) or ``"canceled"``.
+    :ivar updated: when it last changed.
+    :ivar reserved_cost: cash held back for its remaining contracts.
+    :ivar reserved_fee: cash held back for the fees of its remaining contracts.
+    :ivar fee_exact: its fees before rounding up to the cent, summed over its fills.
+    :ivar taker_cost: what its fills as taker cost.
+    :ivar maker_cost: what its fills as maker cost.
+    :ivar taker_fees: fees charged on its fills as taker.
+    :ivar maker_fees: fees charged on its fills as maker.
+    :ivar extra: free-form data kept with the order; the engine never reads it.
     """
 
     order_id: str

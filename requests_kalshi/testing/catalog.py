@@ -18,7 +18,12 @@ __all__ = ["Catalog", "seed_catalog", "seed_markets"]
 
 @dataclass
 class Catalog:
-    """Series, events and markets, in listing order."""
+    """Series, events and markets, in listing order.
+
+    :ivar series: the series.
+    :ivar events: the events.
+    :ivar markets: the markets.
+    """
 
     series: list[Series] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)

@@ -55,7 +55,20 @@ FUNDED_AT = 1_795_996_800.0
 
 @dataclass
 class LiveMarket:
-    """A market as it trades: its description, book, status and statistics."""
+    """A market as it trades: its description, book, status and statistics.
+
+    :ivar spec: the market as it started.
+    :ivar series: the series of its event (its fee schedule).
+    :ivar book: its resting orders.
+    :ivar status: ``"open"``, ``"paused"``, ``"unopened"``, ``"closed"`` or ``"settled"``.
+    :ivar result: ``"yes"`` or ``"no"`` once settled, else ``""``.
+    :ivar settled: when it settled (Unix seconds), or ``None``.
+    :ivar updated: when it last changed (Unix seconds).
+    :ivar last_price: the YES price of its last trade (dollars; ``0`` before any).
+    :ivar volume: contracts traded in all.
+    :ivar previous: the best YES bid, best YES ask and last price when it opened, for
+        Kalshi's ``previous_*`` fields.
+    """
 
     spec: Market
     series: Series

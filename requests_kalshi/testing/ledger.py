@@ -106,8 +106,11 @@ class Position:
 class Account:
     """A participant's money: free cash, and positions by market ticker.
 
+    :ivar name: the account's name (:data:`~requests_kalshi.testing.engine.USER` for the
+        signing user).
     :ivar cash: dollars free to trade (reservations of resting orders are not in it).
     :ivar updated: when its cash last changed (Unix seconds).
+    :ivar positions: its positions by market ticker.
     """
 
     name: str

@@ -34,9 +34,16 @@ FEE_TYPES = ("quadratic", "quadratic_with_maker_fees", "quadratic_with_combo_mak
 class Series:
     """A series of recurring events, with its fee schedule.
 
+    :ivar ticker: the series ticker, such as ``"KXHIGHNY"``.
+    :ivar title: a human title.
+    :ivar category: Kalshi's category, such as ``"Climate and Weather"``.
+    :ivar frequency: how often its events recur, such as ``"daily"``.
     :ivar fee_type: ``"quadratic"`` (takers pay), ``"quadratic_with_maker_fees"`` (makers pay a
         quarter of the taker rate too), ``"quadratic_with_combo_maker_fees"`` or ``"flat"``.
     :ivar fee_multiplier: the taker rate (Kalshi's general rate is 0.07).
+    :ivar tags: its tags, as Kalshi lists them.
+    :ivar settlement_source: the name of the source that settles its markets.
+    :ivar settlement_url: that source's address.
     :raises ConfigurationError: an unknown ``fee_type`` or a negative multiplier.
     """
 
@@ -63,7 +70,12 @@ class Series:
 class Event:
     """An event: one question, answered by its markets.
 
+    :ivar event_ticker: the event ticker, such as ``"KXHIGHNY-26DEC01"``.
+    :ivar series_ticker: its series.
+    :ivar title: a human title.
+    :ivar sub_title: a short subtitle, such as the date.
     :ivar mutually_exclusive: at most one of its markets settles YES.
+    :ivar strike_date: when the question is decided (RFC 3339), ``""`` if not fixed.
     """
 
     event_ticker: str
@@ -87,8 +99,16 @@ class Market:
     :ivar status: ``"open"`` (trading), ``"paused"``, ``"unopened"``, ``"closed"`` (no
         trading, not settled) or ``"settled"``.
     :ivar result: ``"yes"`` or ``"no"`` for a settled market, else ``""``.
+    :ivar yes_sub_title: what YES stands for, in a few words.
+    :ivar no_sub_title: what NO stands for, in a few words.
+    :ivar rules_primary: the rules that decide the result.
+    :ivar rules_secondary: further rules, ``""`` if none.
     :ivar price_level_structure: ``"linear_cent"`` (0.01 steps) or ``"tapered_deci_cent"``
         (0.001 steps below 0.10 and above 0.90).
+    :ivar open_time: when trading opens (RFC 3339).
+    :ivar close_time: when trading closes (RFC 3339).
+    :ivar strike: Kalshi's strike fields for the market (``strike_type``, ``floor_strike``,
+        ``cap_strike``…), sent as they are; empty for none.
     :raises ConfigurationError: a missing ticker, prices outside (0, 1), a bid above the ask,
         or an unknown status, result or price structure.
     """

@@ -22,7 +22,22 @@ STP = ("taker_at_cross", "maker")
 
 @dataclass(frozen=True)
 class OrderSpec:
-    """A checked ``CreateOrder`` body."""
+    """A checked ``CreateOrder`` body.
+
+    :ivar ticker: the market to trade.
+    :ivar side: the book side, ``"bid"`` (buy YES) or ``"ask"`` (sell YES, that is buy NO).
+    :ivar count: contracts, from the body's fixed-point ``count``.
+    :ivar price: the limit as a YES price in dollars, from the body's ``price``.
+    :ivar time_in_force: ``"good_till_canceled"``, ``"immediate_or_cancel"`` or
+        ``"fill_or_kill"``.
+    :ivar self_trade_prevention: the body's ``self_trade_prevention_type``,
+        ``"taker_at_cross"`` or ``"maker"``.
+    :ivar client_order_id: the caller's id for the order, ``""`` if none.
+    :ivar expiration: the body's ``expiration_time`` (Unix seconds), or ``None``.
+    :ivar post_only: never take liquidity (good-till-canceled orders only).
+    :ivar reduce_only: only close a position (immediate-or-cancel orders only).
+    :ivar cancel_on_pause: the body's ``cancel_order_on_pause``.
+    """
 
     ticker: str
     side: str
@@ -39,7 +54,16 @@ class OrderSpec:
 
 @dataclass(frozen=True)
 class AmendSpec:
-    """A checked ``AmendOrder`` body; ``count`` is the new total (filled plus resting)."""
+    """A checked ``AmendOrder`` body; ``count`` is the new total (filled plus resting).
+
+    :ivar ticker: the order's market (it must match the order's).
+    :ivar side: the order's book side (it must match the order's).
+    :ivar count: the new total of contracts.
+    :ivar price: the new limit, as a YES price in dollars.
+    :ivar client_order_id: the order's client id, checked when given; ``""`` if not.
+    :ivar updated_client_order_id: the client id the order takes, ``""`` to keep it.
+    :ivar expiration: a new ``expiration_time`` (Unix seconds), or ``None`` to keep it.
+    """
 
     ticker: str
     side: str

@@ -45,8 +45,12 @@ class OrderError(Exception):
 class TradeRecord:
     """One execution on a market's book.
 
+    :ivar trade_id: the trade's id.
+    :ivar ticker: the market.
+    :ivar count: contracts traded.
     :ivar price: the YES price it traded at (the resting order's price).
     :ivar taker_side: the incoming order's book side, ``"bid"`` or ``"ask"``.
+    :ivar created: when it happened (Unix seconds).
     """
 
     trade_id: str
@@ -61,9 +65,17 @@ class TradeRecord:
 class FillRecord:
     """One account's part in a trade.
 
+    :ivar trade_id: the trade it is part of.
+    :ivar order_id: the account's order that traded.
+    :ivar account: the account.
+    :ivar ticker: the market.
     :ivar side: the order's book side; ``outcome_side`` is ``"yes"`` for a bid.
+    :ivar count: contracts traded.
+    :ivar price: the YES price of the trade (dollars).
+    :ivar is_taker: the order was the incoming one.
     :ivar fee: the fee charged for this fill (dollars, ≥ 0).
     :ivar position_after: the account's position after the fill (negative: NO).
+    :ivar created: when it happened (Unix seconds).
     """
 
     trade_id: str
@@ -88,7 +100,16 @@ class FillRecord:
 class SettlementRecord:
     """What settling a market did to one account's position.
 
+    :ivar ticker: the market.
+    :ivar event_ticker: its event.
+    :ivar account: the account.
+    :ivar result: the market's result, ``"yes"`` or ``"no"``.
+    :ivar yes_count: YES contracts held when it settled.
+    :ivar yes_cost: what they cost (dollars).
+    :ivar no_count: NO contracts held when it settled.
+    :ivar no_cost: what they cost (dollars).
     :ivar revenue: dollars paid out ($1 per winning contract).
+    :ivar settled: when it settled (Unix seconds).
     """
 
     ticker: str
@@ -109,6 +130,12 @@ class BookChange:
 
     Given as Kalshi's order book gives it: ``side`` ``"yes"`` is a YES bid at ``price``;
     ``side`` ``"no"`` is a NO bid at ``price`` (a YES ask at ``1 - price``).
+
+    :ivar ticker: the market.
+    :ivar side: ``"yes"`` or ``"no"``, as above.
+    :ivar price: the level's price on that side (dollars).
+    :ivar delta: the change in resting contracts (negative: fewer).
+    :ivar ts: when it changed (Unix seconds).
     """
 
     ticker: str
@@ -123,6 +150,7 @@ class OrderUpdate:
     """An order was placed, filled, amended, decreased, cancelled or expired.
 
     :ivar order: the order as it now is (the engine's live record: read, do not change).
+    :ivar ts: when it changed (Unix seconds).
     """
 
     order: BookOrder

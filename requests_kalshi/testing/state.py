@@ -121,6 +121,8 @@ class MarketControls:
     Prices and counts are given as strings (``"0.56"``, ``"10"``) or :class:`Decimal`. Every
     method raises :class:`~requests_kalshi.ConfigurationError` for an unknown market or a value
     the market cannot take, with Kalshi's code in the message.
+
+    :ivar state: the exchange's markets, accounts and orders, which these methods change.
     """
 
     state: ExchangeState
