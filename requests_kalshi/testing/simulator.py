@@ -30,6 +30,8 @@ from requests_kalshi.keys import PrivateKey
 from .authcheck import DEFAULT_WINDOW, AuthVerdict, PublicKey, check_headers
 from .bodycheck import body_problem
 from .faults import TOO_MANY_REQUESTS, FaultPlan, RateLimit, RateLimiter
+from .margin import MarginExchange
+from .margin_routes import MARGIN_ROUTES
 from .market import Market
 from .records import OrderError
 from .routes import DOMAIN_ROUTES, Call
@@ -176,6 +178,8 @@ class SimulatedExchange(MarketControls):
         self._keys: dict[str, PublicKey] = {self.key_id: self._key.public_key()}
         self.auth = KalshiAuth(self.key_id, self._key, clock=self._clock)
         self.state = ExchangeState(markets=markets, balance=balance, clock=self.now, seed=seed)
+        self.margin = MarginExchange(clock=self.now)
+        """Perpetual futures (``/margin/…``): see :class:`~.margin.MarginExchange`."""
         self._faults = FaultPlan()
         self._limiter: RateLimiter | None = None
         self._limit = RateLimit()
@@ -493,6 +497,7 @@ class SimulatedExchange(MarketControls):
 # (method, path pattern under /trade-api/v2, handler, public)
 _ROUTES: list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]], bool]] = [
     *DOMAIN_ROUTES,
+    *MARGIN_ROUTES,
     ("GET", re.compile(r"/account/limits"), SimulatedExchange._limits, False),
 ]
 
