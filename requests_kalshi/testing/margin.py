@@ -330,7 +330,7 @@ class MarginExchange:
                     market.book.add(order)
                 else:
                     order.remaining, order.status = ZERO, "canceled"
-            elif order.status == "resting":
+            else:
                 order.status = "executed"
             return order
 
