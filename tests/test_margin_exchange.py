@@ -12,7 +12,7 @@ import requests
 
 from requests_kalshi import KalshiSession
 from requests_kalshi.fixedpoint import parse_count, parse_dollars
-from requests_kalshi.testing import LocalExchange
+from requests_kalshi.testing import LocalExchange, RateLimit
 from requests_kalshi.testing.margin import PERPETUALS, MarginExchange
 
 BTC = "KXBTCPERP"  # seeded: bids 96995…96975, asks 97005…97025, 0.10 more each level
@@ -321,3 +321,16 @@ def test_perps_limits_are_keyed(ex: LocalExchange, s: KalshiSession) -> None:
     assert limits["write"]["refill_rate"] == 100
     for path in ("/margin/balance", "/margin/positions", "/margin/funding_history", ORDERS):
         assert requests.get(ex.url + path, timeout=5).status_code == 401
+
+
+def test_the_exchange_meters_margin_in_buckets_of_its_own() -> None:
+    limit = RateLimit(reads_per_second=2, writes_per_second=1)
+    with (
+        # a clock that stands still: no token comes back between the requests
+        LocalExchange(key_type="ed25519", rate_limit=limit, clock=lambda: 1.8e9) as exchange,
+        exchange.session(retries=0) as k,
+    ):
+        assert [k.get("/markets").status_code for _ in range(3)] == [200, 200, 429]
+        margin = [k.get("/margin/markets").status_code for _ in range(3)]
+        assert margin == [200, 200, 429]
+        assert k.get("/margin/markets").json() == {"error": "too many requests"}

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from requests_kalshi.auth import KalshiAuth
 from requests_kalshi.errors import ConfigurationError
 from requests_kalshi.keys import PrivateKey
+from requests_kalshi.ratelimit import is_margin_path
 
 from .authcheck import DEFAULT_WINDOW, AuthVerdict, PublicKey, check_headers
 from .bodycheck import body_problem
@@ -182,6 +183,7 @@ class SimulatedExchange(MarketControls):
         """Perpetual futures (``/margin/…``): see :class:`~.margin.MarginExchange`."""
         self._faults = FaultPlan()
         self._limiter: RateLimiter | None = None
+        self._margin_limiter: RateLimiter | None = None
         self._limit = RateLimit()
         if rate_limit is not None:
             self.set_rate_limit(rate_limit)
@@ -224,12 +226,16 @@ class SimulatedExchange(MarketControls):
     def set_rate_limit(self, limit: RateLimit | None) -> None:
         """Answer ``429 {"error": "too many requests"}`` above ``limit``; ``None`` turns it off.
 
+        Margin requests (under ``/margin/``) draw from buckets of their own with the same
+        budgets, as on Kalshi.
+
         :raises ConfigurationError: ``limit`` is not a :class:`RateLimit` or ``None``.
         """
         if limit is not None and not isinstance(limit, RateLimit):
             raise ConfigurationError("limit must be a RateLimit(...) or None.")
         self._limit = limit or RateLimit()
         self._limiter = None if limit is None else RateLimiter(limit, self._clock)
+        self._margin_limiter = None if limit is None else RateLimiter(limit, self._clock)
 
     def fail_next(
         self,
@@ -422,7 +428,8 @@ class SimulatedExchange(MarketControls):
         check = self._check(headers, method, path, public=route is not None and route[1])
         if not check.ok:
             return check.reason, 401, check.error_body()
-        if self._limiter is not None and not self._limiter.allow(method):
+        limiter = self._margin_limiter if is_margin_path(path) else self._limiter
+        if limiter is not None and not limiter.allow(method):
             return check.reason, 429, dict(TOO_MANY_REQUESTS)
         if route is None:
             return (check.reason, *_no_route(path, allowed))
