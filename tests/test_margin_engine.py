@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from requests_kalshi.testing.margin import MarginExchange, MarginOrderSpec
-from requests_kalshi.testing.margin_routes import parse_margin_order
+from requests_kalshi.testing.margin_orderspec import parse_margin_order
 from requests_kalshi.testing.records import OrderError
 
 BTC = "KXBTCPERP"

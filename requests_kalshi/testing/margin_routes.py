@@ -8,84 +8,25 @@ balance, funding history and ``/account/limits/perps`` need a signed request.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, cast
+from decimal import Decimal
+from typing import Any
 
 from requests_kalshi import margin_shapes as shapes
-from requests_kalshi.fixedpoint import FixedPointError, count_from_request, format_count
+from requests_kalshi.fixedpoint import format_count
 from requests_kalshi.fixedpoint import format_dollars as dollars
 
-from .book import BookOrder
 from .handling import Call, Handler, one_page, read_body, refused_as_answers, ts_ms
-from .margin import INITIAL_MARGIN, MAINTENANCE_MARGIN, USER, MarginExchange, MarginOrderSpec
-from .margin import PerpMarket as _Market
-from .records import OrderError
+from .margin import INITIAL_MARGIN, USER, MarginExchange
+from .margin_orderspec import parse_margin_order
+from .margin_views import levels, market_view, order_view
 from .views import iso
 
 __all__ = ["MARGIN_ROUTES"]
-
-TIME_IN_FORCE = ("fill_or_kill", "good_till_canceled", "immediate_or_cancel")
-STP = ("taker_at_cross", "maker")
-_PRICE = re.compile(r"\d{1,9}(\.\d{1,4})?")
-ZERO = Decimal(0)
-_Status = Literal["resting", "canceled", "executed"]
-_TimeInForce = Literal["fill_or_kill", "good_till_canceled", "immediate_or_cancel"]
 
 
 def _margin(ex: Any) -> MarginExchange:
     margin: MarginExchange = ex.margin
     return margin
-
-
-def market_view(margin: MarginExchange, market: _Market) -> shapes.MarginMarket:
-    """A market as ``GET /margin/markets`` shows it."""
-    bid, ask = market.book.best("bid"), market.book.best("ask")
-    next_funding = margin.next_funding()
-    held = (a.positions.get(market.terms.ticker) for a in margin.accounts.values())
-    open_interest = sum((p.contracts for p in held if p is not None and p.contracts > 0), ZERO)
-    return {
-        "ticker": market.terms.ticker,
-        "title": market.terms.title,
-        "underlying": market.terms.underlying,
-        "status": "paused" if margin.maintenance else "active",
-        "tick_size_dollars": dollars(market.terms.tick),
-        "bid_dollars": dollars(bid or 0),
-        "ask_dollars": dollars(ask or 0),
-        "last_price_dollars": dollars(market.last),
-        "mark_price_dollars": dollars(margin.mark(market)),
-        "index_price_dollars": dollars(market.index),
-        "funding_rate": str(margin.funding_rate(market)),
-        "funding_interval_seconds": margin.funding_interval,
-        "next_funding_time": iso(next_funding),
-        "next_funding_time_ms": int(next_funding * 1000),
-        "initial_margin_rate": str(INITIAL_MARGIN),
-        "maintenance_margin_rate": str(MAINTENANCE_MARGIN),
-        "volume_fp": format_count(market.volume),
-        "open_interest_fp": format_count(open_interest),
-    }
-
-
-def order_view(order: BookOrder) -> shapes.MarginOrder:
-    """An order as ``GET /margin/orders`` shows it."""
-    return {
-        "order_id": order.order_id,
-        "client_order_id": order.client_order_id,
-        "ticker": order.ticker,
-        "side": "bid" if order.side == "bid" else "ask",
-        "type": "limit",
-        "status": cast(_Status, order.status),
-        "time_in_force": cast(_TimeInForce, order.time_in_force),
-        "price_dollars": dollars(order.price),
-        "initial_count_fp": format_count(order.initial),
-        "fill_count_fp": format_count(order.filled),
-        "remaining_count_fp": format_count(order.remaining),
-        "fees_dollars": dollars(order.taker_fees + order.maker_fees),
-        "post_only": order.post_only,
-        "reduce_only": order.covered,
-        "self_trade_prevention_type": order.self_trade_prevention,
-        "created_time": iso(order.created),
-        "last_update_time": iso(order.updated),
-    }
 
 
 # -- public market data -----------------------------------------------------------------
@@ -116,15 +57,11 @@ def get_orderbook(ex: Any, call: Call) -> tuple[int, Any]:
     with margin.operation():
         market = refused_as_answers(lambda: margin.market(call.params[0]))
         book: shapes.MarginOrderbook = {
-            "bid_dollars": _levels(market, "bid"),
-            "ask_dollars": _levels(market, "ask"),
+            "bid_dollars": levels(market, "bid"),
+            "ask_dollars": levels(market, "ask"),
         }
     answer: shapes.MarginOrderbookResponse = {"orderbook_fp": book}
     return 200, answer
-
-
-def _levels(market: _Market, side: str) -> list[list[str]]:
-    return [[dollars(p), format_count(c)] for p, c in market.book.depth(side)]
 
 
 def list_trades(ex: Any, call: Call) -> tuple[int, Any]:
@@ -155,81 +92,6 @@ def exchange_status(ex: Any, call: Call) -> tuple[int, Any]:
 
 
 # -- orders -----------------------------------------------------------------------------
-
-
-def parse_margin_order(body: Any) -> MarginOrderSpec:
-    """Check a ``POST /margin/orders`` body field by field.
-
-    :raises OrderError: 400 ``bad_request`` for a body that is not an object or a field of
-        the wrong type; 400 ``invalid_order`` for a missing required field (such as
-        ``client_order_id``), an order type other than limit, a bad value, or ``reduce_only``
-        with ``good_till_canceled``.
-    """
-    if not isinstance(body, dict):
-        raise OrderError(400, "bad_request", "bad request", "the body must be a JSON object")
-    text = {}
-    for name in (
-        "ticker",
-        "side",
-        "count",
-        "price",
-        "time_in_force",
-        "client_order_id",
-        "self_trade_prevention_type",
-    ):
-        value = body.get(name)
-        if value is None or value == "":
-            raise _invalid(f"{name} is required")
-        if not isinstance(value, str):
-            raise OrderError(400, "bad_request", "bad request", f"{name} must be a string")
-        text[name] = value
-    flags = {}
-    for name in ("post_only", "reduce_only"):
-        value = body.get(name, False)
-        if not isinstance(value, bool):
-            raise OrderError(400, "bad_request", "bad request", f"{name} must be true or false")
-        flags[name] = value
-    if body.get("type", "limit") != "limit":
-        raise _invalid("margin orders are limit orders only: type must be 'limit'")
-    if text["side"] not in ("bid", "ask"):
-        raise _invalid("side must be 'bid' or 'ask'")
-    if text["time_in_force"] not in TIME_IN_FORCE:
-        raise _invalid(f"time_in_force must be one of {', '.join(TIME_IN_FORCE)}")
-    if text["self_trade_prevention_type"] not in STP:
-        raise _invalid(f"self_trade_prevention_type must be one of {', '.join(STP)}")
-    if flags["reduce_only"] and text["time_in_force"] == "good_till_canceled":
-        raise _invalid("reduce_only goes with immediate_or_cancel or fill_or_kill only")
-    try:
-        count = count_from_request(text["count"])
-    except FixedPointError as error:
-        raise _invalid(str(error)) from None
-    return MarginOrderSpec(
-        ticker=text["ticker"],
-        side=text["side"],
-        count=count,
-        price=_price(text["price"]),
-        time_in_force=text["time_in_force"],
-        self_trade_prevention=text["self_trade_prevention_type"],
-        client_order_id=text["client_order_id"],
-        post_only=flags["post_only"],
-        reduce_only=flags["reduce_only"],
-    )
-
-
-def _price(text: str) -> Decimal:
-    if not _PRICE.fullmatch(text):
-        raise _invalid(f"price must be a dollar string with up to 4 decimals, not {text!r}")
-    try:
-        price = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        raise _invalid(f"price {text!r} is not a number") from None
-    if price <= 0:
-        raise _invalid("price must be above 0")
-    return price
-
-
-def _invalid(details: str) -> OrderError:
-    return OrderError(400, "invalid_order", "invalid order", details)
 
 
 def create_order(ex: Any, call: Call) -> tuple[int, Any]:
