@@ -303,10 +303,19 @@ class KalshiAuth(AuthBase):
                 "over https only (plain http is allowed for loopback test servers). Use https://."
             )
         raise UntrustedHostError(
-            f"refusing to sign a request to {host}: it is not one of Kalshi's hosts, so the "
-            "KALSHI-ACCESS-* headers would leak to it. Check the URL for a typo; if this host "
-            f"is yours (a proxy or test server), pass allowed_hosts=[{host!r}] to KalshiAuth."
+            f"refusing to sign a request to {host}: it is not among the hosts this auth signs "
+            f"for ({_hosts_in_brief(self.allowed_hosts)}; loopback), so the KALSHI-ACCESS-* "
+            "headers could leak to it. Check the URL for a typo; if this host is yours (a "
+            "proxy or test server) or a Kalshi host missing from that list, pass "
+            f"allowed_hosts=[{host!r}] to KalshiAuth (or session())."
         )
+
+
+def _hosts_in_brief(hosts: frozenset[str], shown: int = 4) -> str:
+    """A few host names (recommended ones first), then how many more."""
+    names = sorted(hosts, key=lambda name: (not name.startswith("external-api"), len(name), name))
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _checked_key_id(key_id: object, private_key: object) -> str:

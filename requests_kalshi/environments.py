@@ -24,6 +24,7 @@ __all__ = [
 
 API_PATH = "/trade-api/v2"
 WS_PATH = "/trade-api/ws/v2"
+MARGIN_WS_PATH = WS_PATH + "/margin"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class Environment:
     :ivar ws_url: WebSocket URL (``wss://…/trade-api/ws/v2``).
     :ivar legacy_rest_urls: older REST base URLs Kalshi still serves for this environment.
     :ivar legacy_ws_urls: older WebSocket URLs Kalshi still serves for this environment.
+    :ivar margin_ws_url: WebSocket URL of perpetual futures ("margin"), on hosts of their own
+        at Kalshi (``wss://…/trade-api/ws/v2/margin``); when not given, ``ws_url`` followed
+        by ``/margin``.
     """
 
     name: str
@@ -42,11 +46,22 @@ class Environment:
     ws_url: str
     legacy_rest_urls: tuple[str, ...] = field(default=())
     legacy_ws_urls: tuple[str, ...] = field(default=())
+    margin_ws_url: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.margin_ws_url:
+            object.__setattr__(self, "margin_ws_url", self.ws_url.rstrip("/") + "/margin")
 
     @property
     def hosts(self) -> frozenset[str]:
-        """Every host name this environment is served from (recommended and older)."""
-        urls = (self.rest_url, self.ws_url, *self.legacy_rest_urls, *self.legacy_ws_urls)
+        """Every host name this environment is served from (recommended and older, margin too)."""
+        urls = (
+            self.rest_url,
+            self.ws_url,
+            self.margin_ws_url,
+            *self.legacy_rest_urls,
+            *self.legacy_ws_urls,
+        )
         return frozenset(urlsplit(url).hostname or "" for url in urls) - {""}
 
     def __str__(self) -> str:
@@ -59,6 +74,7 @@ DEMO = Environment(
     ws_url="wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2",
     legacy_rest_urls=("https://demo-api.kalshi.co/trade-api/v2",),
     legacy_ws_urls=("wss://demo-api.kalshi.co/trade-api/ws/v2",),
+    margin_ws_url="wss://external-api-margin-ws.demo.kalshi.co/trade-api/ws/v2/margin",
 )
 """Kalshi's demo exchange: play money, its own API keys."""
 
@@ -71,6 +87,7 @@ PRODUCTION = Environment(
         "https://trading-api.kalshi.com/trade-api/v2",
     ),
     legacy_ws_urls=("wss://api.elections.kalshi.com/trade-api/ws/v2",),
+    margin_ws_url="wss://external-api-margin-ws.kalshi.com/trade-api/ws/v2/margin",
 )
 """Kalshi's production exchange: real money."""
 
@@ -78,7 +95,7 @@ ENVIRONMENTS: dict[str, Environment] = {"demo": DEMO, "production": PRODUCTION, 
 """Environment names ``session()`` understands (``"prod"`` is an alias)."""
 
 KALSHI_HOSTS: frozenset[str] = DEMO.hosts | PRODUCTION.hosts
-"""Every host name of Kalshi's API, demo and production, recommended and older."""
+"""Every host name of Kalshi's API, demo and production, recommended and older, margin too."""
 
 LOCAL = "local"
 """The name that starts a fresh local exchange: ``session("local")``, ``KALSHI_ENV=local``."""

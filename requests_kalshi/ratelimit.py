@@ -10,6 +10,9 @@ the same two buckets on the client, so requests wait for tokens instead of colle
 (200.0, 100.0, 100.0)
 >>> limiter.try_acquire("GET", "/trade-api/v2/markets")
 True
+
+Perpetual futures ("margin", paths under ``/trade-api/v2/margin/``) are metered in buckets of
+their own: each limiter keeps a second pair for them (:attr:`RateLimiter.margin`).
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ from .account_limits import costs_from_body, limits_from_body
 from .errors import ConfigurationError, KalshiError
 
 __all__ = [
+    "MARGIN_COSTS",
     "READ_METHODS",
     "TIERS",
     "TIER_CAPACITIES",
     "RateLimiter",
     "endpoint_path",
+    "is_margin_path",
     "resolve_rate_limit",
 ]
 
@@ -57,6 +62,14 @@ one second of budget; a write bucket holds two, except on Basic (one)."""
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods billed to the read bucket; every other method is a write."""
+
+MARGIN_COSTS: Mapping[str, float] = {"DELETE /margin/orders/{order_id}": 1.0}
+"""Known costs of margin endpoints that differ from the default: a cancel costs 1 token.
+
+Unconfirmed: Kalshi's margin documentation, as quoted by third parties, says cancels cost 1
+token; no primary source lists margin's endpoint costs. ``/account/endpoint_costs`` entries for
+margin paths, and ``costs`` given by hand, take precedence.
+"""
 
 READ_BURST_SECONDS = 1.0
 _SLACK = 1e-3  # tokens: float rounding of clock arithmetic must not refuse a request (a Unix
@@ -87,6 +100,16 @@ def endpoint_path(path: str) -> str:
         path = "/" + path
     path = _API_PREFIX.sub("", path)
     return path.rstrip("/") or "/"
+
+
+def is_margin_path(path: str) -> bool:
+    """Whether ``path`` is a perpetual-futures ("margin") endpoint, metered on its own.
+
+    >>> is_margin_path("/trade-api/v2/margin/orders"), is_margin_path("/markets")
+    (True, False)
+    """
+    path = endpoint_path(path)
+    return path == "/margin" or path.startswith("/margin/")
 
 
 class _Bucket:
@@ -165,6 +188,12 @@ class RateLimiter:
     or ``*`` matches any one segment. When several keys match, the one with the most literal
     segments wins, then one naming the method.
 
+    Margin: requests under ``/margin/`` draw from a second pair of buckets, :attr:`margin`,
+    which by default has this limiter's budgets, bursts and default cost, with
+    :data:`MARGIN_COSTS` and the ``costs`` keys under ``/margin/``. ``margin=`` gives that
+    pair other figures (a mapping of :class:`RateLimiter` arguments, or a limiter), or
+    ``False`` bills margin requests to the event-contract buckets.
+
     >>> limiter = RateLimiter(read_per_second=100, write_per_second=50,
     ...                       costs={"POST /portfolio/events/orders/batched": 100,
     ...                              "DELETE /portfolio/events/orders/{order_id}": 5})
@@ -181,9 +210,10 @@ class RateLimiter:
     :param costs: per-endpoint costs in tokens, as described above.
     :param clock: monotonic seconds (for tests).
     :param sleep: waits a number of seconds; it must really let that time pass on ``clock``.
+    :param margin: the buckets of margin requests, as described above.
     :raises ConfigurationError: a budget, burst or cost that is not a positive number (costs
-        may be 0), a cost above the burst of a bucket it is charged to, or a malformed cost
-        key.
+        may be 0), a cost above the burst of a bucket it is charged to, a malformed cost
+        key, or a ``margin`` that is none of the above.
     """
 
     def __init__(
@@ -197,6 +227,7 @@ class RateLimiter:
         costs: Mapping[str, float] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        margin: RateLimiter | Mapping[str, Any] | bool | None = None,
     ) -> None:
         read_rate = _number("read_per_second", read_per_second)
         write_rate = _number("write_per_second", write_per_second)
@@ -233,6 +264,47 @@ class RateLimiter:
         now = clock()
         self._read = _Bucket(read_rate, read_cap, now)
         self._write = _Bucket(write_rate, write_cap, now)
+        self._margin = self._margin_limiter(margin, costs or {})
+
+    def _margin_limiter(self, margin: object, costs: Mapping[str, float]) -> RateLimiter | None:
+        if margin is False:
+            return None
+        if isinstance(margin, RateLimiter):
+            return margin
+        options: dict[str, Any] = {
+            "read_per_second": self._read.rate,
+            "write_per_second": self._write.rate,
+            "read_burst": self._read.capacity,
+            "write_burst": self._write.capacity,
+            "default_cost": self._default_cost,
+            "clock": self._clock,
+            "sleep": self._sleep,
+        }
+        options["costs"] = _margin_costs(costs)
+        if isinstance(margin, Mapping):
+            for which in ("read", "write"):
+                if f"{which}_per_second" in margin:  # its burst follows its own budget
+                    options.pop(f"{which}_burst")
+            options.update(margin)
+        elif margin is not None and margin is not True:
+            raise ConfigurationError(
+                "margin must be None (own buckets at this limiter's budgets), False (share "
+                "these buckets), a mapping of RateLimiter arguments or a RateLimiter, not "
+                f"{margin!r}."
+            )
+        options["margin"] = False
+        try:
+            return RateLimiter(**options)
+        except TypeError as error:
+            raise ConfigurationError(f"bad margin rate limit mapping: {error}.") from error
+
+    @property
+    def margin(self) -> RateLimiter | None:
+        """The limiter of margin requests (paths under ``/margin/``), or ``None``.
+
+        ``None`` when margin requests draw from this limiter's own buckets (``margin=False``).
+        """
+        return self._margin
 
     @classmethod
     def for_tier(cls, name: str, **overrides: Any) -> RateLimiter:
@@ -286,6 +358,11 @@ class RateLimiter:
         applies to every endpoint. A reported cost above a bucket's burst is lowered to the
         burst. ``overrides`` win over what the account reports.
 
+        Margin's buckets come from ``GET /account/limits/perps`` (the same shapes), with
+        :data:`MARGIN_COSTS` and the reported costs of ``/margin/`` paths. When that request
+        fails or cannot be read (an account without margin), margin requests get buckets of
+        their own at the event-contract figures.
+
         :param session: sends the two ``GET`` requests.
         :param overrides: any other :class:`RateLimiter` argument (``clock``, ``costs``…).
         :raises ConfigurationError: the limits could not be fetched or understood; pass a
@@ -305,6 +382,8 @@ class RateLimiter:
         default_cost = {**costs, **overrides}.get("default_cost", 10)
         limits = limits_from_body(body, _number("default_cost", default_cost, zero_ok=True))
         options: dict[str, Any] = {**limits, **_fit(costs, {**limits, **overrides}), **overrides}
+        if "margin" not in overrides:
+            options["margin"] = _margin_from(session, costs.get("costs", {}), options)
         log.info(
             "rate limit from the account: %g read / %g write tokens per second",
             options["read_per_second"],
@@ -343,6 +422,8 @@ class RateLimiter:
         :param method: the HTTP method, any case.
         :param path: a URL path, with or without ``/trade-api/v2`` and a query string.
         """
+        if self._margin is not None and is_margin_path(path):
+            return self._margin.cost_of(method, path)
         method = method.upper()
         path = endpoint_path(path)
         for key in ((method, path), (None, path)):
@@ -354,8 +435,13 @@ class RateLimiter:
                 return rule.cost
         return self._default_cost
 
-    def available(self, method: str) -> float:
-        """Tokens in the bucket ``method`` draws from, right now (negative while reserved)."""
+    def available(self, method: str, path: str = "") -> float:
+        """Tokens in the bucket ``method`` draws from, right now (negative while reserved).
+
+        :param path: a margin path asks :attr:`margin`'s buckets.
+        """
+        if self._margin is not None and is_margin_path(path):
+            return self._margin.available(method, path)
         bucket = self._bucket(method)
         with self._lock:
             bucket.refill(self._clock())
@@ -370,6 +456,9 @@ class RateLimiter:
             per item; clamped to the bucket's burst.
         :raises ConfigurationError: ``cost`` is not a number ≥ 0.
         """
+        if self._margin is not None and is_margin_path(path):
+            self._margin.acquire(method, path, cost=cost)
+            return
         amount, bucket = self._price(method, path, cost)
         with self._lock:
             now = self._clock()
@@ -396,6 +485,8 @@ class RateLimiter:
         :returns: whether the tokens were taken.
         :raises ConfigurationError: ``cost`` is not a number ≥ 0.
         """
+        if self._margin is not None and is_margin_path(path):
+            return self._margin.try_acquire(method, path, cost=cost)
         amount, bucket = self._price(method, path, cost)
         with self._lock:
             bucket.refill(self._clock())
@@ -523,6 +614,32 @@ def _fit(reported: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
     if "costs" in fitted:
         fitted["costs"] = {key: fit(key, cost) for key, cost in fitted["costs"].items()}
     return fitted
+
+
+def _margin_costs(costs: Mapping[str, float]) -> dict[str, float]:
+    """The ``costs`` keys under ``/margin/``, then :data:`MARGIN_COSTS` (ties go to the first)."""
+    own = {key: cost for key, cost in costs.items() if is_margin_path(key.rpartition(" ")[2])}
+    return {**own, **{key: cost for key, cost in MARGIN_COSTS.items() if key not in own}}
+
+
+def _margin_from(
+    session: _Getter, costs: Mapping[str, float], options: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Margin limiter arguments from ``/account/limits/perps``; None when it cannot be read."""
+    try:
+        response = session.get("/account/limits/perps")
+        response.raise_for_status()
+        limits = limits_from_body(response.json(), options.get("default_cost", 10))
+    except (KalshiError, OSError, ValueError) as error:
+        log.debug("no margin limits from the account (%s); margin uses the same figures", error)
+        return None
+    fitted = _fit({"costs": _margin_costs(costs)}, limits)
+    log.info(
+        "margin rate limit from the account: %g read / %g write tokens per second",
+        limits["read_per_second"],
+        limits["write_per_second"],
+    )
+    return {**limits, **fitted}
 
 
 def _costs_from(session: _Getter) -> dict[str, Any]:

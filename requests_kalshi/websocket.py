@@ -2,10 +2,14 @@
 
 The handshake is an HTTP ``GET`` signed like any REST request:
 ``TIMESTAMP + "GET" + "/trade-api/ws/v2"``. Pass the headers to any WebSocket client.
+Perpetual futures ("margin") stream from hosts of their own: ``product="margin"`` gives their
+URL (``wss://…/trade-api/ws/v2/margin``) and signs ``GET /trade-api/ws/v2/margin``.
 
 >>> from requests_kalshi import DEMO, websocket_url
 >>> websocket_url("demo") == DEMO.ws_url
 True
+>>> websocket_url("production", product="margin")
+'wss://external-api-margin-ws.kalshi.com/trade-api/ws/v2/margin'
 """
 
 from __future__ import annotations
@@ -16,25 +20,35 @@ from .auth import KalshiAuth
 from .environments import Environment, resolve_environment
 from .errors import ConfigurationError
 
-__all__ = ["websocket_headers", "websocket_url"]
+__all__ = ["PRODUCTS", "websocket_headers", "websocket_url"]
+
+PRODUCTS = ("events", "margin")
+"""Kalshi's products, each with its own WebSocket URL: event contracts and perpetual futures."""
 
 _WS_SCHEMES = ("ws", "wss")
 
 
-def websocket_url(env: str | Environment = "demo") -> str:
-    """The WebSocket URL of an environment.
+def websocket_url(env: str | Environment = "demo", *, product: str = "events") -> str:
+    """The WebSocket URL of an environment, for one product.
 
     :param env: ``"demo"``, ``"production"`` (or ``"prod"``), an :class:`Environment`, or a
         REST base URL such as ``"http://127.0.0.1:8080/trade-api/v2"`` (its WebSocket URL
         is ``ws://127.0.0.1:8080/trade-api/ws/v2``).
+    :param product: ``"events"`` (event contracts, :attr:`Environment.ws_url`) or
+        ``"margin"`` (perpetual futures, :attr:`Environment.margin_ws_url`).
     :raises UnknownEnvironmentError: an unknown name or a URL that is not http(s).
+    :raises ConfigurationError: an unknown ``product``.
     """
+    margin = _is_margin(product)
     # Kalshi's REST base URLs resolve to DEMO or PRODUCTION themselves (their WebSocket host
-    # is another one); an Environment of your own keeps its own ws_url.
-    return resolve_environment(env).ws_url
+    # is another one); an Environment of your own keeps its own ws_url and margin_ws_url.
+    environment = resolve_environment(env)
+    return environment.margin_ws_url if margin else environment.ws_url
 
 
-def websocket_headers(auth: KalshiAuth, env_or_url: str | Environment = "demo") -> dict[str, str]:
+def websocket_headers(
+    auth: KalshiAuth, env_or_url: str | Environment = "demo", *, product: str | None = None
+) -> dict[str, str]:
     """The three ``KALSHI-ACCESS-*`` headers that authenticate a WebSocket handshake.
 
     Signs ``GET`` and the path of the WebSocket URL (``/trade-api/ws/v2`` for Kalshi), with
@@ -44,7 +58,10 @@ def websocket_headers(auth: KalshiAuth, env_or_url: str | Environment = "demo") 
     :param env_or_url: an environment (as for :func:`websocket_url`) or a ``ws://`` /
         ``wss://`` URL; a URL's host must be one ``auth`` signs for (Kalshi's hosts, loopback
         or its ``allowed_hosts``), and its query string is not signed.
-    :raises ConfigurationError: ``auth`` is not a :class:`KalshiAuth`.
+    :param product: with an environment, ``"events"`` (the default) or ``"margin"``, as for
+        :func:`websocket_url`; not with a URL, which already names its path.
+    :raises ConfigurationError: ``auth`` is not a :class:`KalshiAuth`; an unknown
+        ``product``, or one given with a URL.
     :raises UntrustedHostError: the URL's host is not trusted, or it is plain ``ws://`` to a
         host that is not loopback.
     :raises UnknownEnvironmentError: an unknown environment name or URL scheme.
@@ -55,9 +72,14 @@ def websocket_headers(auth: KalshiAuth, env_or_url: str | Environment = "demo") 
             "websocket_headers(KalshiAuth(key_id, private_key), 'demo')."
         )
     if isinstance(env_or_url, str) and _scheme(env_or_url.strip()) in _WS_SCHEMES:
+        if product is not None:
+            raise ConfigurationError(
+                f"product={product!r} goes with an environment, not with a WebSocket URL, "
+                "whose path already says what it serves: pass one or the other."
+            )
         url = env_or_url.strip()
     else:
-        url = websocket_url(env_or_url)
+        url = websocket_url(env_or_url, product=product or "events")
     return auth.headers("GET", url)
 
 
@@ -66,3 +88,11 @@ def _scheme(url: str) -> str:
         return urlsplit(url).scheme.lower()
     except ValueError:  # such as unbalanced brackets: refused as a URL later on
         return ""
+
+
+def _is_margin(product: object) -> bool:
+    if product not in PRODUCTS:
+        raise ConfigurationError(
+            f"product must be one of {', '.join(map(repr, PRODUCTS))}, not {product!r}."
+        )
+    return product == "margin"

@@ -63,6 +63,8 @@ INTERNAL: dict[str, str] = {
     "requests_kalshi.testing.portfolio_routes": _ENDPOINTS.format("portfolio and orders"),
     "requests_kalshi.testing.wschannels": "the channel protocol behind LocalExchange.streams; "
     "users subscribe with a WebSocket client and shape it through StreamHub",
+    "requests_kalshi.testing.margin_views": "builds the margin answers of the local exchange; "
+    "users read them as JSON, typed by requests_kalshi.margin_shapes",
     # Single names.
     "requests_kalshi.testing.faults.Fault": "one entry of the simulator's fault queue; users "
     "plan faults with fail_next(), delay_next() and drop_next()",

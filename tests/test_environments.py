@@ -33,6 +33,8 @@ def test_every_host_of_the_facts_sheet_is_known() -> None:
         "external-api-ws.kalshi.com",
         "external-api-ws.demo.kalshi.co",
         "trading-api.kalshi.com",
+        "external-api-margin-ws.kalshi.com",
+        "external-api-margin-ws.demo.kalshi.co",
     } == KALSHI_HOSTS
     assert "demo-api.kalshi.co" in DEMO.hosts
     assert "demo-api.kalshi.co" not in PRODUCTION.hosts

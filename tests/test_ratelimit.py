@@ -464,6 +464,7 @@ def test_from_account_reads_nested_buckets_and_endpoint_costs(kalshi: KalshiSess
     assert [call.request.url for call in responses.calls] == [
         BASE + "/account/limits",
         BASE + "/account/endpoint_costs",
+        BASE + "/account/limits/perps",  # not mocked: margin keeps these figures
     ]
     assert (lim.read_per_second, lim.write_per_second) == (300, 300)
     assert (lim.read_burst, lim.write_burst) == (300, 600)

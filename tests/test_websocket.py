@@ -158,7 +158,7 @@ def test_custom_websocket_path_is_signed(ed_key: Key) -> None:
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("wss://evil.example.com/trade-api/ws/v2", "not one of Kalshi's hosts"),
+        ("wss://evil.example.com/trade-api/ws/v2", "not among the hosts this auth signs for"),
         ("ws://external-api-ws.kalshi.com/trade-api/ws/v2", "plain ws://"),
     ],
 )

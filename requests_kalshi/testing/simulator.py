@@ -32,6 +32,8 @@ from ._requestlog import RecordedRequest, RequestLog
 from .authcheck import DEFAULT_WINDOW, AuthVerdict, PublicKey, check_headers
 from .faults import TOO_MANY_REQUESTS, FaultPlan
 from .limits import RateLimit, items_billed
+from .margin import MarginExchange
+from .margin_routes import MARGIN_ROUTES
 from .market import Market
 from .routes import DOMAIN_ROUTES, Call
 from .state import DEFAULT_BALANCE, ExchangeState, MarketControls, Rejection, api_error
@@ -136,6 +138,8 @@ class SimulatedExchange(MarketControls):
         self._keys: dict[str, PublicKey] = {self.key_id: self._key.public_key()}
         self.auth = KalshiAuth(self.key_id, self._key, clock=self._clock)
         self.state = ExchangeState(markets=markets, balance=balance, clock=self.now, seed=seed)
+        self.margin = MarginExchange(clock=self.now)
+        """Perpetual futures (``/margin/…``): see :class:`~.margin.MarginExchange`."""
         self._faults = FaultPlan()
         self._limiter: RateLimiter | None = None
         self._limit = RateLimit()
@@ -180,7 +184,8 @@ class SimulatedExchange(MarketControls):
         """Answer ``429 {"error": "too many requests"}`` above ``limit``; ``None`` turns it off.
 
         The buckets start full. ``GET /account/limits`` and ``GET /account/endpoint_costs``
-        report ``limit`` (the Basic tier while there is none).
+        report ``limit`` (the Basic tier while there is none). Margin requests (under
+        ``/margin/``) draw from buckets of their own with the same budgets, as on Kalshi.
 
         :param limit: a :class:`RateLimit`, a tier name (``"advanced"``…), or ``None``.
         :raises ConfigurationError: any other value, or an unknown tier name.
@@ -472,6 +477,7 @@ class SimulatedExchange(MarketControls):
 # (method, path pattern under /trade-api/v2, handler, public)
 _ROUTES: list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]], bool]] = [
     *DOMAIN_ROUTES,
+    *MARGIN_ROUTES,
     ("GET", re.compile(r"/account/limits"), SimulatedExchange._limits, False),
     ("GET", re.compile(r"/account/endpoint_costs"), SimulatedExchange._endpoint_costs, False),
 ]
