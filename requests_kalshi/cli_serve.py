@@ -17,12 +17,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from requests_kalshi.errors import ConfigurationError
-from requests_kalshi.testing.exchange import LocalExchange
-from requests_kalshi.testing.limits import RateLimit
-from requests_kalshi.testing.simulator import RecordedRequest
+
+if TYPE_CHECKING:  # the testing kit is imported when the command runs, not with the CLI
+    from requests_kalshi.testing.exchange import LocalExchange
+    from requests_kalshi.testing.limits import RateLimit
+    from requests_kalshi.testing.simulator import RecordedRequest
 
 __all__ = ["FaultSpec", "parse_fault", "parse_rate_limit"]
 
@@ -155,6 +157,8 @@ def parse_rate_limit(text: str) -> RateLimit:
         or ``READ/WRITE`` in tokens per second (Basic's bucket sizes: one second each).
     :raises ConfigurationError: anything else.
     """
+    from requests_kalshi.testing.limits import RateLimit
+
     read, slash, write = text.strip().partition("/")
     if not slash:
         return RateLimit(tier=text.strip().lower())
@@ -213,6 +217,8 @@ def run(args: argparse.Namespace) -> int:
     :raises ConfigurationError: an unusable option.
     :raises OSError: the port cannot be bound.
     """
+    from requests_kalshi.testing.exchange import LocalExchange
+
     faults = [
         parse_fault(kind, spec)
         for kind in ("fail", "delay", "drop")

@@ -16,11 +16,11 @@ import pytest
 import requests
 
 from requests_kalshi import KalshiAuth
-from requests_kalshi import cli_serve as serve_module
 from requests_kalshi.cli import main
 from requests_kalshi.cli_serve import FaultSpec, parse_fault, parse_rate_limit
 from requests_kalshi.errors import ConfigurationError
 from requests_kalshi.testing import RateLimit
+from requests_kalshi.testing import exchange as exchange_module
 
 from .test_cli import cli_env
 
@@ -160,7 +160,7 @@ def test_serve_passes_the_seed_to_the_exchange(
         made.append(options)
         raise ConfigurationError("the test stops here")
 
-    monkeypatch.setattr(serve_module, "LocalExchange", exchange)
+    monkeypatch.setattr(exchange_module, "LocalExchange", exchange)
     assert main(["serve", "--seed", "7", "--port", "0"]) == 2
     assert made == [{"port": 0, "key_type": "rsa", "clock_offset": 0.0, "seed": 7}]
     assert main(["serve"]) == 2
