@@ -20,7 +20,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from ._httpx_transport import AsyncKalshiTransport, KalshiTransport, Policy
-from ._httpx_wire import MARK, Mark, async_guard, sign_request, sync_guard, target_of
+from ._httpx_wire import MARK, AsyncGuard, Mark, SyncGuard, sign_request, target_of
 from .auth import KalshiAuth as RequestsKalshiAuth
 from .core.retrying import RetryRules
 from .core.signer import Signer
@@ -140,7 +140,7 @@ class KalshiAuth(httpx.Auth):
         if not request.extensions.get(_DEFERRED):
             mark = Mark(self)
             chained = request.extensions.get("trace")
-            request.extensions.update({MARK: mark, "trace": sync_guard(mark, chained)})
+            request.extensions.update({MARK: mark, "trace": SyncGuard(mark, chained)})
         yield from self.auth_flow(request)
 
     async def async_auth_flow(
@@ -150,7 +150,7 @@ class KalshiAuth(httpx.Auth):
         if not request.extensions.get(_DEFERRED):
             mark = Mark(self)
             chained = request.extensions.get("trace")
-            request.extensions.update({MARK: mark, "trace": async_guard(mark, chained)})
+            request.extensions.update({MARK: mark, "trace": AsyncGuard(mark, chained)})
         for outgoing in self.auth_flow(request):  # it never looks at the response
             yield outgoing
 
