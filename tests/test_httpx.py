@@ -300,3 +300,17 @@ def test_a_request_sent_again_is_signed_again_without_nesting_guards(
         assert guard.chained is None
     assert len(server.timestamps()) == 2
     assert None not in server.timestamps()
+
+
+def test_headers_for_a_websocket_handshake(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    auth = kalshi_httpx.KalshiAuth(KEY_ID, ed_key)
+    headers = auth.headers("get", "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2?x=1")
+    assert_signed(ed_key.public_key(), headers, "GET", "/trade-api/ws/v2", KEY_ID)
+    with pytest.raises(UntrustedHostError, match=r"evil\.example"):
+        auth.headers("GET", "wss://evil.example/trade-api/ws/v2")
+    with pytest.raises(ConfigurationError, match="HTTP method"):
+        auth.headers("G E T", "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2")
+    with pytest.raises(ConfigurationError, match="full URL"):
+        auth.headers("GET", "https://[::1")
+    with pytest.raises(UntrustedHostError, match="not an http"):
+        auth.headers("GET", "/trade-api/ws/v2")
