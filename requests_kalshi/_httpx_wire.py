@@ -23,7 +23,7 @@ from .core.signer import Signer, Target
 if TYPE_CHECKING:
     from .httpx import KalshiAuth
 
-__all__ = ["MARK", "Mark", "async_guard", "sign_request", "sync_guard", "wire_path"]
+__all__ = ["MARK", "AsyncGuard", "Mark", "SyncGuard", "sign_request", "wire_path"]
 
 MARK = "requests_kalshi"
 """The request extension holding a request's :class:`Mark`."""
@@ -33,6 +33,7 @@ _SIGNATURE_LOWER = ACCESS_SIGNATURE.lower().encode("ascii")
 _HEADERS_SENT = "send_request_headers.started"
 
 Trace = Callable[[str, dict[str, Any]], Any]
+AsyncTrace = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass
@@ -100,27 +101,39 @@ def _fix_wire_headers(info: dict[str, Any], signer: Signer, mark: Mark) -> None:
         mark.signature, mark.signed_for = fresh[ACCESS_SIGNATURE], (method, path)
 
 
-def sync_guard(mark: Mark, chained: Trace | None) -> Trace:
-    """A ``trace`` extension for sync transports that fixes the headers of every hop."""
+class SyncGuard:
+    """A ``trace`` extension for sync transports that fixes the headers of every hop.
 
-    def guard(name: str, info: dict[str, Any]) -> None:
+    :param chained: the caller's own ``trace`` callback, still called for every event.
+    """
+
+    chained: Trace | None
+
+    def __init__(self, mark: Mark, chained: Trace | None) -> None:
+        self.mark = mark
+        self.chained = chained.chained if isinstance(chained, SyncGuard) else chained
+
+    def __call__(self, name: str, info: dict[str, Any]) -> None:
         if name.endswith(_HEADERS_SENT):
-            _fix_wire_headers(info, mark.auth.signer, mark)
-        if chained is not None:
-            chained(name, info)
-
-    return guard
+            _fix_wire_headers(info, self.mark.auth.signer, self.mark)
+        if self.chained is not None:
+            self.chained(name, info)
 
 
-def async_guard(
-    mark: Mark, chained: Callable[[str, dict[str, Any]], Awaitable[None]] | None
-) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
-    """A ``trace`` extension for async transports that fixes the headers of every hop."""
+class AsyncGuard:
+    """A ``trace`` extension for async transports that fixes the headers of every hop.
 
-    async def guard(name: str, info: dict[str, Any]) -> None:
+    :param chained: the caller's own async ``trace`` callback, still awaited for every event.
+    """
+
+    chained: AsyncTrace | None
+
+    def __init__(self, mark: Mark, chained: AsyncTrace | None) -> None:
+        self.mark = mark
+        self.chained = chained.chained if isinstance(chained, AsyncGuard) else chained
+
+    async def __call__(self, name: str, info: dict[str, Any]) -> None:
         if name.endswith(_HEADERS_SENT):
-            _fix_wire_headers(info, mark.auth.signer, mark)
-        if chained is not None:
-            await chained(name, info)
-
-    return guard
+            _fix_wire_headers(info, self.mark.auth.signer, self.mark)
+        if self.chained is not None:
+            await self.chained(name, info)

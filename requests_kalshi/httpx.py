@@ -20,7 +20,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from ._httpx_transport import AsyncKalshiTransport, KalshiTransport, Policy
-from ._httpx_wire import MARK, Mark, async_guard, sign_request, sync_guard, target_of
+from ._httpx_wire import MARK, AsyncGuard, Mark, SyncGuard, sign_request, target_of, wire_path
 from .auth import KalshiAuth as RequestsKalshiAuth
 from .core.retrying import RetryRules
 from .core.signer import Signer
@@ -116,6 +116,26 @@ class KalshiAuth(httpx.Auth):
         """The public half of the key, e.g. to verify signatures in tests."""
         return self.signer.key.public_key()
 
+    def headers(self, method: str, url: str) -> dict[str, str]:
+        """The three signed headers for a request made some other way, such as a WebSocket.
+
+        ``auth.headers("GET", "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2")`` gives
+        the handshake headers. ``url`` is parsed as httpx parses it; its query is ignored.
+
+        :raises UntrustedHostError: the URL's host is not one this auth signs for.
+        :raises ConfigurationError: ``method`` or ``url`` is not usable.
+        """
+        if not isinstance(method, str) or not method.strip().isalpha():
+            raise ConfigurationError(
+                f"method must be an HTTP method such as 'GET', not {method!r}."
+            )
+        try:
+            parsed = httpx.URL(url)
+        except (TypeError, httpx.InvalidURL) as error:
+            raise ConfigurationError(f"url must be a full URL, not {url!r} ({error}).") from None
+        self.signer.check(target_of(parsed), str(parsed.copy_with(query=None)))
+        return self.signer.headers(method.strip().upper(), wire_path(parsed))
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Check the target and sign ``request``; the flow of sync and async clients alike.
 
@@ -140,7 +160,7 @@ class KalshiAuth(httpx.Auth):
         if not request.extensions.get(_DEFERRED):
             mark = Mark(self)
             chained = request.extensions.get("trace")
-            request.extensions.update({MARK: mark, "trace": sync_guard(mark, chained)})
+            request.extensions.update({MARK: mark, "trace": SyncGuard(mark, chained)})
         yield from self.auth_flow(request)
 
     async def async_auth_flow(
@@ -150,7 +170,7 @@ class KalshiAuth(httpx.Auth):
         if not request.extensions.get(_DEFERRED):
             mark = Mark(self)
             chained = request.extensions.get("trace")
-            request.extensions.update({MARK: mark, "trace": async_guard(mark, chained)})
+            request.extensions.update({MARK: mark, "trace": AsyncGuard(mark, chained)})
         for outgoing in self.auth_flow(request):  # it never looks at the response
             yield outgoing
 

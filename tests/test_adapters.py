@@ -6,6 +6,8 @@ Real loopback servers; every signature checked by the independent verifier.
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import socket
 import time
 from typing import Any
@@ -30,7 +32,7 @@ from requests_kalshi.testing import LocalExchange
 from .adapters import ADAPTERS, BARE, Adapter, Call
 from .conftest import KEY_ID
 from .loopback import LoopbackServer, Received, Reply, json_reply
-from .scripted import ScriptedServer, slow, ticking_clock
+from .scripted import OK, ScriptedServer, slow, ticking_clock
 from .test_clock_skew import window_check
 
 FOREIGN = "evil.test"
@@ -95,10 +97,7 @@ def test_every_request_is_signed_for_the_path_sent(
     ]
     assert server.received[0].target.endswith("?limit=5&status=open")
     assert None not in server.timestamps()
-    assert (
-        server.received[1].body == b'{"ticker":"KX","count":1}'
-        or server.received[1].body == b'{"ticker": "KX", "count": 1}'
-    )
+    assert json.loads(server.received[1].body) == {"ticker": "KX", "count": 1}
 
 
 def test_a_double_slash_path_stays_on_the_host(
@@ -113,7 +112,7 @@ def test_a_double_slash_path_stays_on_the_host(
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("https://evil.example/trade-api/v2/markets", "not one of Kalshi's hosts"),
+        ("https://evil.example/trade-api/v2/markets", "not among the hosts this auth signs for"),
         ("http://external-api.kalshi.com/trade-api/v2/markets", "https"),
     ],
 )
@@ -295,31 +294,54 @@ def test_the_limiter_paces_requests(
     assert len(server.received) == 5
 
 
+def test_each_request_is_signed_after_its_wait_for_the_limiter(
+    adapter: Adapter, ed_key: ed25519.Ed25519PrivateKey, auth: KalshiAuth
+) -> None:
+    arrivals: list[float] = []
+
+    def arrive(received: Received) -> Reply:
+        arrivals.append(time.time())
+        return OK
+
+    # 10 tokens a request, 10 a second, a burst of 10: the 2nd and 3rd wait 1 s each.
+    limits = {"read_per_second": 10, "write_per_second": 10, "read_burst": 10}
+    server = ScriptedServer(ed_key.public_key(), KEY_ID, [arrive] * 3)
+    with server.running():
+        adapter.run(server.url, auth, [Call("GET", "/markets")] * 3, rate_limit=limits)
+    stamps = server.timestamps()
+    assert None not in stamps
+    assert arrivals[-1] - arrivals[0] >= 1.8  # the second and third waited 1 s each
+    lags = [arrival - stamp / 1000 for arrival, stamp in zip(arrivals, stamps, strict=True)]  # type: ignore[operator]
+    assert max(lags) < 0.6, lags  # signed after the 1 s wait, not before it
+
+
 def test_the_async_limiter_never_blocks_the_loop(
     ed_key: ed25519.Ed25519PrivateKey, auth: KalshiAuth
 ) -> None:
-    limits = {"read_per_second": 100, "write_per_second": 100, "read_burst": 10}
+    # 10 tokens a request, 20 a second, a burst of 10: the 2nd and 3rd wait 0.5 s each.
+    limits = {"read_per_second": 20, "write_per_second": 20, "read_burst": 10}
     http_auth = kalshi_httpx.KalshiAuth.from_requests_auth(auth)
 
-    async def main(url: str) -> int:
-        ticks = 0
+    async def main(url: str) -> list[float]:
+        ticks: list[float] = []
 
         async def ticker() -> None:
-            nonlocal ticks
             while True:
+                ticks.append(time.monotonic())
                 await asyncio.sleep(0.01)
-                ticks += 1
 
         counting = asyncio.create_task(ticker())
         async with kalshi_httpx.async_client(url, auth=http_auth, rate_limit=limits) as c:
-            await asyncio.gather(*(c.get("/markets") for _ in range(5)))
+            await asyncio.gather(*(c.get("/markets") for _ in range(3)))
         counting.cancel()
         return ticks
 
     with ScriptedServer(ed_key.public_key(), KEY_ID).running() as server:
         ticks = asyncio.run(main(server.url))
-    assert len(server.received) == 5
-    assert ticks >= 20  # the loop ran on while requests waited for 0.4 s of tokens
+    assert len(server.received) == 3
+    assert ticks[-1] - ticks[0] >= 0.9  # the requests did wait for their tokens
+    gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
+    assert max(gaps) < 0.3  # a blocking wait would have stopped the loop for 0.5 s
 
 
 # --- typed errors ---------------------------------------------------------------------------

@@ -245,9 +245,9 @@ def test_an_unauthenticated_client_sends_no_signature(ed_key: ed25519.Ed25519Pri
 
 
 def test_the_wire_guard_leaves_other_requests_alone(ed_key: ed25519.Ed25519PrivateKey) -> None:
-    from requests_kalshi._httpx_wire import Mark, sync_guard
+    from requests_kalshi._httpx_wire import Mark, SyncGuard
 
-    guard = sync_guard(Mark(kalshi_httpx.KalshiAuth(KEY_ID, ed_key)), None)
+    guard = SyncGuard(Mark(kalshi_httpx.KalshiAuth(KEY_ID, ed_key)), None)
     guard("http11.send_request_headers.started", {})  # nothing to look at
 
     class Unsigned:
@@ -282,3 +282,35 @@ def test_old_signature_headers_are_replaced_in_any_spelling(
     assert names.count("kalshi-access-key") == 1
     assert names.count("kalshi-access-signature") == 1
     assert_signed(ed_key.public_key(), signed.headers, "GET", "/trade-api/v2/x", KEY_ID)
+
+
+def test_a_request_sent_again_is_signed_again_without_nesting_guards(
+    ed_key: ed25519.Ed25519PrivateKey,
+) -> None:
+    from requests_kalshi._httpx_wire import SyncGuard
+
+    auth = kalshi_httpx.KalshiAuth(KEY_ID, ed_key)
+    with ScriptedServer(ed_key.public_key(), KEY_ID).running() as server:
+        with httpx.Client(auth=auth) as c:
+            request = c.build_request("GET", server.url + "/markets")
+            assert c.send(request).status_code == 200
+            assert c.send(request).status_code == 200
+        guard = request.extensions["trace"]
+        assert isinstance(guard, SyncGuard)
+        assert guard.chained is None
+    assert len(server.timestamps()) == 2
+    assert None not in server.timestamps()
+
+
+def test_headers_for_a_websocket_handshake(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    auth = kalshi_httpx.KalshiAuth(KEY_ID, ed_key)
+    headers = auth.headers("get", "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2?x=1")
+    assert_signed(ed_key.public_key(), headers, "GET", "/trade-api/ws/v2", KEY_ID)
+    with pytest.raises(UntrustedHostError, match=r"evil\.example"):
+        auth.headers("GET", "wss://evil.example/trade-api/ws/v2")
+    with pytest.raises(ConfigurationError, match="HTTP method"):
+        auth.headers("G E T", "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2")
+    with pytest.raises(ConfigurationError, match="full URL"):
+        auth.headers("GET", "https://[::1")
+    with pytest.raises(UntrustedHostError, match="not an http"):
+        auth.headers("GET", "/trade-api/ws/v2")

@@ -138,9 +138,10 @@ class Signer:
                 "port 443 only. Remove the port from the URL."
             )
         raise UntrustedHostError(
-            f"refusing to sign a request to {host}: it is not one of Kalshi's hosts, so the "
-            "KALSHI-ACCESS-* headers would leak to it. Check the URL for a typo; if this host "
-            f"is yours (a proxy or test server), pass allowed_hosts=[{host!r}]."
+            f"refusing to sign a request to {host}: it is not among the hosts this auth signs "
+            "for, so the KALSHI-ACCESS-* headers could leak to it. Check the URL for a typo; if "
+            "this host is yours (a proxy or test server) or a Kalshi host missing from that "
+            f"list, pass allowed_hosts=[{host!r}]."
         )
 
     def with_offset(self, offset: float) -> Signer:
