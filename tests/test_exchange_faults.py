@@ -212,6 +212,7 @@ def test_endpoint_costs_report_what_the_exchange_charges(
             },
             {"method": "GET", "path": "/trade-api/v2/account/limits", "cost": 0},
             {"method": "GET", "path": "/trade-api/v2/account/endpoint_costs", "cost": 0},
+            {"method": "GET", "path": "/trade-api/v2/account/limits/perps", "cost": 0},
         ],
     }
     ex.set_rate_limit(RateLimit(default_cost=5, costs={"GET /markets": 1, "GET /series": 5}))

@@ -45,6 +45,7 @@ EXCHANGE_COSTS: Mapping[str, int] = {
     "DELETE /portfolio/events/orders/batched": 2,
     "GET /account/limits": 0,
     "GET /account/endpoint_costs": 0,
+    "GET /account/limits/perps": 0,
 }
 """The exchange's per-endpoint costs that differ from :data:`DEFAULT_COST` (its own choice:
 cancelling is cheap, so a bot can always get out; reading one's own limits is free, so a
