@@ -12,6 +12,7 @@ import requests
 
 from .clock import clock_offset as measure_clock_offset
 from .clock import retry_after as parse_retry_after
+from .core.clock_skew import CLOCK_AGREES
 from .environments import DEMO, PRODUCTION
 from .errors import KalshiError
 from .signing import ACCESS_KEY
@@ -38,9 +39,6 @@ _DEPRECATED_V1 = "deprecated_v1_order_endpoint"  # Kalshi's answer to the V1 ord
 _TOO_MANY_REQUESTS = "too many requests"
 _MAX_ERROR_BODY = 64 * 1024  # bytes: error bodies are small; larger 2xx bodies are data
 _ERROR_KEY_WITHIN = 512  # bytes: an error body names "error" near its start
-# Seconds. Kalshi accepted timestamps ±5 s off on recorded demo traffic, and Date is good to
-# about a second, so a measured offset this small cannot explain an expired timestamp.
-_CLOCK_AGREES = 2.0
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -348,7 +346,7 @@ def _too_many_requests(response: requests.Response) -> bool:
 
 
 def _timestamp_diagnosis(offset: float | None) -> str:
-    if offset is not None and abs(offset) <= _CLOCK_AGREES:
+    if offset is not None and abs(offset) <= CLOCK_AGREES:
         return (
             f"The local clock agrees with Kalshi's (within {abs(offset):.1f} s, measured from "
             "the response's Date header), so the request reached Kalshi long after it was "

@@ -4,48 +4,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timezone
-from email.utils import parsedate_to_datetime
 
 import requests
 
+from .core.clock_skew import MAX_CORRECTION
+from .core.http_dates import parse_http_date
 from .signing import ACCESS_TIMESTAMP
 
 __all__ = [
     "MAX_CLOCK_CORRECTION",
     "clock_offset",
-    "parse_http_date",
     "retry_after",
     "server_time",
 ]
 
-MAX_CLOCK_CORRECTION = 3600.0
-"""Seconds a clock correction may move ``clock_offset`` by, at most.
+MAX_CLOCK_CORRECTION = MAX_CORRECTION
+"""Seconds a clock correction may move ``clock_offset`` by, at most (an hour; the core's rule).
 
 A server ``Date`` further away than this is not believed (a proxy's or a broken clock's):
 the clock is left alone and the local clock should be fixed instead."""
-
-
-def parse_http_date(value: str) -> float | None:
-    """Unix time in seconds from an HTTP date (``Date``, ``Retry-After``), or ``None``.
-
-    HTTP dates are always GMT; the older RFC 850 and asctime forms, which name no zone,
-    are read as GMT too (not as local time).
-
-    >>> parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT")
-    784111777.0
-    >>> parse_http_date("Sun Nov  6 08:49:37 1994")
-    784111777.0
-    >>> parse_http_date("tomorrow") is None
-    True
-    """
-    try:
-        when = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.timestamp()
 
 
 def server_time(response: requests.Response) -> float | None:

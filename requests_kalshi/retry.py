@@ -25,15 +25,10 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from .clock import retry_after as retry_after_header
+from .core.retrying import IDEMPOTENT_METHODS, RETRY_STATUSES
 from .errors import ConfigurationError
 
-__all__ = ["IDEMPOTENT_METHODS", "RETRY_STATUSES", "RetryPolicy"]
-
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-"""Methods that may be repeated after the server could have acted on them."""
-
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-"""Statuses retried for idempotent methods (only 429 for the others)."""
+__all__ = ["RetryPolicy"]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import responses
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from requests_kalshi import KalshiAuth
-from requests_kalshi.clock import clock_offset, parse_http_date, retry_after, server_time
+from requests_kalshi.clock import clock_offset, retry_after, server_time
+from requests_kalshi.core.http_dates import parse_http_date
 
 from .conftest import KEY_ID
 

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from requests_kalshi import RetryPolicy, UntrustedHostError
-from requests_kalshi.clock import parse_http_date as clock_parse_http_date
+from requests_kalshi.clock import MAX_CLOCK_CORRECTION
 from requests_kalshi.core import (
     Failure,
     RetryRules,
@@ -26,6 +26,7 @@ from requests_kalshi.core import (
     next_hop,
     redirect_method,
 )
+from requests_kalshi.core.clock_skew import MAX_CORRECTION
 from requests_kalshi.core.http_dates import parse_http_date, retry_after_seconds
 from requests_kalshi.core.redirects import signature_action
 from requests_kalshi.core.signer import is_loopback_target
@@ -269,7 +270,13 @@ def test_a_late_request_does_not_move_the_clock() -> None:
     assert "late" in verdict.reason
 
 
-@pytest.mark.parametrize("server_date", [None, 1000.0 + 2 * 86_400])
+def test_corrections_up_to_an_hour_are_made_as_the_requests_session_makes_them() -> None:
+    verdict = judge_clock(signed_ms=1_000_000, sent_at=1000.0, offset=0.0, server_date=2800.0)
+    assert verdict.offset == pytest.approx(1800.5)
+    assert MAX_CORRECTION == MAX_CLOCK_CORRECTION == 3600.0
+
+
+@pytest.mark.parametrize("server_date", [None, 1000.0 + 2 * 3600])
 def test_no_date_or_an_absurd_one_is_not_trusted(server_date: float | None) -> None:
     verdict = judge_clock(signed_ms=1_000_000, sent_at=1000.0, offset=0.0, server_date=server_date)
     assert verdict.offset is None
@@ -333,16 +340,16 @@ def test_bucket_clamps_a_cost_to_its_capacity() -> None:
 
 
 @pytest.mark.parametrize(
-    "value",
+    ("value", "seconds"),
     [
-        "Sun, 06 Nov 1994 08:49:37 GMT",
-        "Sunday, 06-Nov-94 08:49:37 GMT",
-        "Sun Nov  6 08:49:37 1994",
-        "x",
+        ("Sun, 06 Nov 1994 08:49:37 GMT", 784111777.0),
+        ("Sunday, 06-Nov-94 08:49:37 GMT", 784111777.0),
+        ("Sun Nov  6 08:49:37 1994", 784111777.0),  # no zone: GMT, not local time
+        ("x", None),
     ],
 )
-def test_http_dates_as_the_requests_adapter_reads_them(value: str) -> None:
-    assert parse_http_date(value) == clock_parse_http_date(value)
+def test_http_dates_in_every_form_http_allows(value: str, seconds: float | None) -> None:
+    assert parse_http_date(value) == seconds
 
 
 @pytest.mark.parametrize(

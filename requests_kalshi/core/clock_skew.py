@@ -16,8 +16,9 @@ __all__ = ["CLOCK_AGREES", "MAX_CORRECTION", "ClockVerdict", "judge_clock"]
 CLOCK_AGREES = 2.0
 """Seconds: a clock this close to the server's cannot explain an expired timestamp."""
 
-MAX_CORRECTION = 86_400.0
-"""Seconds: a correction larger than a day is refused (a broken ``Date``, not a clock)."""
+MAX_CORRECTION = 3600.0
+"""Seconds: a correction larger than an hour is refused (a proxy's or a broken ``Date``: fix
+the local clock instead)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,6 @@ def judge_clock(
         )
     if abs(error) > max_correction:
         return ClockVerdict(
-            None, error, late_by, "the Date header is more than a day away: not trusted"
+            None, error, late_by, "the Date header is more than an hour away: not trusted"
         )
     return ClockVerdict(server - sent_at, error, late_by, "the local clock is off")

@@ -15,6 +15,8 @@ def parse_http_date(value: str) -> float | None:
 
     >>> parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT")
     784111777.0
+    >>> parse_http_date("Sun Nov  6 08:49:37 1994")  # asctime: no zone, read as GMT
+    784111777.0
     >>> parse_http_date("yesterday") is None
     True
     """
