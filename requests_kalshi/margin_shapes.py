@@ -9,7 +9,8 @@ not public: the shapes below are the local exchange's own choice, written in the
 API's conventions (dollar strings in ``*_dollars`` fields, contract counts with 2 decimals in
 ``*_fp`` fields, RFC 3339 times, ``*_ts``/``*_ms`` Unix numbers). Rates (funding, margin) are
 decimal fractions as strings (``"0.000125"`` is 0.0125 %). Treat them as a typed sketch, and
-check them against Kalshi's own answers before relying on a field.
+check them against Kalshi's own answers before relying on a field. The same holds for the
+messages of the margin WebSocket (Kalshi names its channels; their fields are not public).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = [
     "MarginCancelOrderResponse",
     "MarginCreateOrderRequest",
     "MarginCreateOrderResponse",
+    "MarginFillMessage",
     "MarginFunding",
     "MarginFundingHistoryResponse",
     "MarginMarket",
@@ -29,11 +31,15 @@ __all__ = [
     "MarginOrder",
     "MarginOrderResponse",
     "MarginOrderbook",
+    "MarginOrderbookDelta",
     "MarginOrderbookResponse",
+    "MarginOrderbookSnapshot",
     "MarginOrdersResponse",
     "MarginPosition",
     "MarginPositionsResponse",
+    "MarginTickerMessage",
     "MarginTrade",
+    "MarginTradeMessage",
     "MarginTradesResponse",
     "PerpsLimits",
 ]
@@ -255,3 +261,73 @@ class PerpsLimits(TypedDict):
     usage_tier: str
     read: _Bucket
     write: _Bucket
+
+
+# -- the margin WebSocket (``/trade-api/ws/v2/margin``): the ``msg`` of each message ----------
+
+
+class MarginOrderbookSnapshot(TypedDict):
+    """``orderbook_snapshot``: the whole book, as ``GET …/orderbook`` (best level first)."""
+
+    market_ticker: str
+    bid_dollars_fp: list[list[str]]
+    """``[price, contracts]`` of each bid level, highest first."""
+    ask_dollars_fp: list[list[str]]
+    """``[price, contracts]`` of each ask level, lowest first."""
+
+
+class MarginOrderbookDelta(TypedDict):
+    """``orderbook_delta``: the resting contracts at one level changed."""
+
+    market_ticker: str
+    side: Literal["bid", "ask"]
+    price_dollars: str
+    delta_fp: str
+    """The change in contracts at that level (negative: fewer)."""
+    ts_ms: int
+
+
+class MarginTradeMessage(TypedDict):
+    """``trade``: one execution, at the resting order's price."""
+
+    trade_id: str
+    market_ticker: str
+    price_dollars: str
+    count_fp: str
+    taker_side: Literal["bid", "ask"]
+    ts: int
+
+
+class MarginFillMessage(TypedDict):
+    """``fill``: the connection's own part in a trade (private channel)."""
+
+    trade_id: str
+    order_id: str
+    client_order_id: str
+    market_ticker: str
+    side: Literal["bid", "ask"]
+    is_taker: bool
+    price_dollars: str
+    count_fp: str
+    fee_dollars: str
+    post_position_fp: str
+    """The position after the fill (negative: short)."""
+    ts: int
+
+
+class MarginTickerMessage(TypedDict):
+    """``ticker``: a market's prices, funding and activity, sent when one of them changes."""
+
+    market_ticker: str
+    price_dollars: str
+    """The last trade's price (``"0.0000"`` before any)."""
+    bid_dollars: str
+    ask_dollars: str
+    mark_price_dollars: str
+    index_price_dollars: str
+    funding_rate: str
+    """The rate the next funding pays at, as things stand: longs pay shorts when positive."""
+    next_funding_time_ms: int
+    volume_fp: str
+    open_interest_fp: str
+    ts: int

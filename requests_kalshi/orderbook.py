@@ -1,8 +1,11 @@
 """A local copy of one market's order book, kept from ``orderbook_snapshot`` + ``orderbook_delta``.
 
 Prices and sizes are :class:`~decimal.Decimal`, parsed exactly from Kalshi's fixed-point strings.
-Kalshi's book has two sides of bids: ``yes`` (YES bids) and ``no`` (NO bids; a NO bid at ``p``
-is a YES ask at ``1 - p``).
+Kalshi's event-contract book has two sides of bids: ``yes`` (YES bids) and ``no`` (NO bids; a
+NO bid at ``p`` is a YES ask at ``1 - p``). A perpetual-futures ("margin") book,
+``OrderBook(ticker, product="margin")``, has ``bid`` and ``ask`` levels at their own prices
+(``bid_dollars_fp``/``ask_dollars_fp`` in the snapshot, ``side`` ``"bid"``/``"ask"`` in a
+delta: the local exchange's shapes, see :mod:`requests_kalshi.margin_shapes`).
 
 >>> book = OrderBook("KXFED-26DEC-T4.25")
 >>> book.apply({"type": "orderbook_snapshot", "msg": {"market_ticker": "KXFED-26DEC-T4.25",
@@ -19,12 +22,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from .errors import KalshiError
+from .errors import ConfigurationError, KalshiError
 from .fixedpoint import format_count, format_dollars, parse_count, parse_dollars
 
 __all__ = ["OrderBook", "OrderBookError"]
 
-_SIDES = ("yes", "no")
+_SIDES = {"events": ("yes", "no"), "margin": ("bid", "ask")}
 
 
 class OrderBookError(KalshiError, ValueError):
@@ -39,12 +42,23 @@ class OrderBook:
     """One market's resting sizes by price, from a snapshot and the deltas after it.
 
     :param ticker: the market; messages about another market are refused.
+    :param product: ``"events"`` (event contracts, the default) or ``"margin"`` (perpetual
+        futures).
+    :raises ConfigurationError: an unknown ``product``.
     """
 
-    def __init__(self, ticker: str) -> None:
+    def __init__(self, ticker: str, *, product: str = "events") -> None:
+        if product not in _SIDES:
+            raise ConfigurationError(
+                f"product must be one of {', '.join(map(repr, _SIDES))}, not {product!r}."
+            )
         self.ticker = ticker
-        self.levels: dict[str, dict[Decimal, Decimal]] = {"yes": {}, "no": {}}
-        """``{"yes": {price: size}, "no": {price: size}}``; no empty levels."""
+        self.product = product
+        """``"events"`` or ``"margin"``: which book's messages it applies."""
+        self.sides: tuple[str, str] = _SIDES[product]
+        """Its two sides: ``("yes", "no")``, or ``("bid", "ask")`` for margin."""
+        self.levels: dict[str, dict[Decimal, Decimal]] = {side: {} for side in self.sides}
+        """``{side: {price: size}}`` for each of :attr:`sides`; no empty levels."""
         self.ready = False
         """Whether a snapshot has arrived (deltas apply only after one)."""
 
@@ -74,10 +88,12 @@ class OrderBook:
     def apply_snapshot(self, body: Mapping[str, Any]) -> None:
         """Replace the book with a snapshot's ``yes_dollars_fp`` and ``no_dollars_fp``.
 
+        Or ``bid_dollars_fp`` and ``ask_dollars_fp`` for margin.
+
         :raises OrderBookError: a malformed level.
         """
         levels: dict[str, dict[Decimal, Decimal]] = {}
-        for side in _SIDES:
+        for side in self.sides:
             rows = body.get(f"{side}_dollars_fp") or []
             try:
                 parsed = {parse_dollars(price): parse_count(size) for price, size in rows}
@@ -97,8 +113,9 @@ class OrderBook:
                 f"a delta for {self.ticker} arrived before its snapshot: subscribe again."
             )
         side = body.get("side")
-        if side not in _SIDES:
-            raise OrderBookError(f"a delta's side must be 'yes' or 'no', not {side!r}.")
+        if side not in self.sides:
+            first, second = self.sides
+            raise OrderBookError(f"a delta's side must be {first!r} or {second!r}, not {side!r}.")
         try:
             price, delta = (
                 parse_dollars(body.get("price_dollars")),
@@ -118,26 +135,45 @@ class OrderBook:
         else:
             level.pop(price, None)
 
-    def best_yes_bid(self) -> Decimal | None:
-        """The highest YES bid, or ``None``."""
-        return max(self.levels["yes"], default=None)
+    def best_bid(self) -> Decimal | None:
+        """The highest bid (a YES bid for event contracts), or ``None``."""
+        return max(self.levels[self.sides[0]], default=None)
 
-    def best_yes_ask(self) -> Decimal | None:
-        """The lowest YES ask (``1 -`` the highest NO bid), or ``None``."""
+    def best_ask(self) -> Decimal | None:
+        """The lowest ask (for event contracts a YES ask: ``1 -`` the best NO bid), or ``None``."""
+        if self.product == "margin":
+            return min(self.levels["ask"], default=None)
         best_no = max(self.levels["no"], default=None)
         return None if best_no is None else 1 - best_no
 
+    def best_yes_bid(self) -> Decimal | None:
+        """The highest YES bid, or ``None`` (an event-contract book's :meth:`best_bid`)."""
+        return self.best_bid()
+
+    def best_yes_ask(self) -> Decimal | None:
+        """The lowest YES ask (``1 -`` the highest NO bid), or ``None`` (see :meth:`best_ask`)."""
+        return self.best_ask()
+
     def rest_view(self) -> dict[str, list[list[str]]]:
-        """The book as ``GET /markets/{ticker}/orderbook`` gives its ``orderbook_fp``."""
+        """The book as its REST endpoint gives its ``orderbook_fp``.
+
+        ``GET /markets/{ticker}/orderbook``: each side from the lowest price up. For margin,
+        ``GET /margin/markets/{ticker}/orderbook``: each side best first (bids from the
+        highest, asks from the lowest).
+        """
+        best_first = self.product == "margin"
         return {
             f"{side}_dollars": [
                 [format_dollars(price), format_count(size)]
-                for price, size in sorted(self.levels[side].items())
+                for price, size in sorted(
+                    self.levels[side].items(), reverse=best_first and side == "bid"
+                )
             ]
-            for side in _SIDES
+            for side in self.sides
         }
 
     def __repr__(self) -> str:
+        prefix = "yes_" if self.product == "events" else ""
         return (
-            f"<OrderBook {self.ticker} yes_bid={self.best_yes_bid()} yes_ask={self.best_yes_ask()}>"
+            f"<OrderBook {self.ticker} {prefix}bid={self.best_bid()} {prefix}ask={self.best_ask()}>"
         )

@@ -9,6 +9,9 @@ Needs the ``websockets`` library: ``pip install 'requests-kalshi[websockets]'``.
         async for item in stream:
             ...
 
+Perpetual futures ("margin") stream from their own URL: ``connect(auth, "demo",
+product="margin")``.
+
 Every connection, first or reconnect, is signed afresh just before it is opened (a signature
 expires within seconds). A lost connection is reopened after a jittered, growing pause and
 every subscription is made again; when the attempts run out the iteration raises
@@ -29,7 +32,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 from websockets.asyncio import client as _client
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -37,7 +39,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from .auth import KalshiAuth
 from .environments import Environment
 from .errors import ConfigurationError, KalshiError
-from .websocket import websocket_headers, websocket_url
+from .websocket import resolve_websocket_url, websocket_headers
 
 __all__ = [
     "Gap",
@@ -171,6 +173,7 @@ def connect(
     auth: KalshiAuth,
     env: str | Environment = "demo",
     *,
+    product: str | None = None,
     retries: int = 5,
     backoff: float = 0.5,
     max_backoff: float = 30.0,
@@ -183,17 +186,22 @@ def connect(
     :type auth: requests_kalshi.KalshiAuth
     :param env: ``"demo"``, ``"production"``, an :class:`Environment`, a REST base URL or a
         ``ws://``/``wss://`` URL (its host must be one ``auth`` signs for).
+    :param product: with an environment, ``"events"`` (event contracts, the default) or
+        ``"margin"`` (perpetual futures, on :attr:`Environment.margin_ws_url`); not with a
+        URL, which already names what it serves.
     :param retries: connection attempts after a failure before giving up (per outage).
     :param backoff: the first pause between attempts, in seconds; it doubles each time, up to
         ``max_backoff``, and a random part (jitter) is taken off so clients spread out.
     :param open_timeout: seconds for the connection and handshake.
     :param ping_interval: seconds between the client's pings (``None``: none).
-    :raises ConfigurationError: a bad option; :class:`~requests_kalshi.UntrustedHostError`
-        for a host ``auth`` does not sign for (raised on entering the ``async with``).
+    :raises ConfigurationError: a bad option, an unknown ``product`` or one given with a URL;
+        :class:`~requests_kalshi.UntrustedHostError` for a host ``auth`` does not sign for
+        (raised on entering the ``async with``).
     """
     return KalshiStream(
         auth,
         env,
+        product=product,
         retries=retries,
         backoff=backoff,
         max_backoff=max_backoff,
@@ -217,6 +225,7 @@ class KalshiStream:
         auth: KalshiAuth,
         env: str | Environment,
         *,
+        product: str | None = None,
         retries: int,
         backoff: float,
         max_backoff: float,
@@ -233,9 +242,8 @@ class KalshiStream:
         for name, value in (("backoff", backoff), ("max_backoff", max_backoff)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigurationError(f"{name} must be a number of seconds >= 0: {value!r}.")
-        is_ws = isinstance(env, str) and urlsplit(env.strip()).scheme.lower() in ("ws", "wss")
-        self.url = env.strip() if is_ws and isinstance(env, str) else websocket_url(env)
-        """The WebSocket URL connected to."""
+        self.url = resolve_websocket_url(env, product=product)
+        """The WebSocket URL connected to (each product has its own)."""
         self._auth = auth
         self._retries = retries
         self._backoff = float(backoff)

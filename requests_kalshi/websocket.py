@@ -20,7 +20,7 @@ from .auth import KalshiAuth
 from .environments import Environment, resolve_environment
 from .errors import ConfigurationError
 
-__all__ = ["PRODUCTS", "websocket_headers", "websocket_url"]
+__all__ = ["PRODUCTS", "resolve_websocket_url", "websocket_headers", "websocket_url"]
 
 PRODUCTS = ("events", "margin")
 """Kalshi's products, each with its own WebSocket URL: event contracts and perpetual futures."""
@@ -71,16 +71,26 @@ def websocket_headers(
             f"auth must be a KalshiAuth, not {type(auth).__name__}: "
             "websocket_headers(KalshiAuth(key_id, private_key), 'demo')."
         )
+    return auth.headers("GET", resolve_websocket_url(env_or_url, product=product))
+
+
+def resolve_websocket_url(env_or_url: str | Environment, *, product: str | None = None) -> str:
+    """The WebSocket URL to connect to, from an environment or a URL.
+
+    A ``ws://``/``wss://`` URL is kept as given (stripped); an environment gives its URL for
+    ``product`` (see :func:`websocket_url`).
+
+    :raises ConfigurationError: an unknown ``product``, or one given with a URL.
+    :raises UnknownEnvironmentError: an unknown environment name or URL scheme.
+    """
     if isinstance(env_or_url, str) and _scheme(env_or_url.strip()) in _WS_SCHEMES:
         if product is not None:
             raise ConfigurationError(
                 f"product={product!r} goes with an environment, not with a WebSocket URL, "
                 "whose path already says what it serves: pass one or the other."
             )
-        url = env_or_url.strip()
-    else:
-        url = websocket_url(env_or_url, product=product or "events")
-    return auth.headers("GET", url)
+        return env_or_url.strip()
+    return websocket_url(env_or_url, product=product or "events")
 
 
 def _scheme(url: str) -> str:

@@ -63,6 +63,10 @@ INTERNAL: dict[str, str] = {
     "requests_kalshi.testing.portfolio_routes": _ENDPOINTS.format("portfolio and orders"),
     "requests_kalshi.testing.wschannels": "the channel protocol behind LocalExchange.streams; "
     "users subscribe with a WebSocket client and shape it through StreamHub",
+    "requests_kalshi.testing.wsfeed": "what the event-contract channels say, behind "
+    "LocalExchange.streams; users read the messages with a WebSocket client",
+    "requests_kalshi.testing.margin_feed": "what the margin channels say, behind "
+    "LocalExchange.streams; users read the messages, typed by requests_kalshi.margin_shapes",
     "requests_kalshi.testing.margin_views": "builds the margin answers of the local exchange; "
     "users read them as JSON, typed by requests_kalshi.margin_shapes",
     # Single names.

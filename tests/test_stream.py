@@ -27,7 +27,7 @@ from requests_kalshi.testing import LocalExchange
 
 from .orders import TICKER
 from .verifier import assert_signed
-from .wsclient import place, rest_book
+from .wsclient import drain, place, rest_book
 
 
 @pytest.fixture(scope="module")
@@ -44,17 +44,6 @@ def ex() -> Iterator[LocalExchange]:
 
 def stream_to(ex: LocalExchange, **options: Any) -> KalshiStream:
     return connect(ex.auth, ex.ws_url, backoff=0, **options)
-
-
-async def drain(stream: KalshiStream) -> list[Any]:
-    """Everything the server sent so far (list_subscriptions is a barrier)."""
-    await stream.list_subscriptions()
-    items = []
-    while True:
-        try:
-            items.append(await asyncio.wait_for(stream.__anext__(), 0.02))
-        except TimeoutError:
-            return items
 
 
 ORDERS = st.lists(

@@ -9,14 +9,28 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 from requests_kalshi import websocket_headers
+from requests_kalshi.stream import KalshiStream
 from requests_kalshi.testing import LocalExchange
 
 from .orders import TICKER, V2_ORDERS, v2_order
 
 
-def open_ws(ex: LocalExchange) -> Any:
-    """A ``websockets`` connection to ``ex.ws_url``, freshly signed (an async context manager)."""
-    return connect(ex.ws_url, additional_headers=websocket_headers(ex.auth, ex.ws_url))
+def open_ws(ex: LocalExchange, url: str = "") -> Any:
+    """A ``websockets`` connection to ``url`` (``ex.ws_url`` by default), freshly signed (an
+    async context manager)."""
+    url = url or ex.ws_url
+    return connect(url, additional_headers=websocket_headers(ex.auth, url))
+
+
+async def drain(stream: KalshiStream) -> list[Any]:
+    """Every item a stream client received so far (list_subscriptions is a barrier)."""
+    await stream.list_subscriptions()
+    items = []
+    while True:
+        try:
+            items.append(await asyncio.wait_for(stream.__anext__(), 0.02))
+        except TimeoutError:
+            return items
 
 
 async def send(ws: ClientConnection, command: dict[str, Any]) -> None:

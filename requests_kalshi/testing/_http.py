@@ -2,8 +2,9 @@
 
 A request's bytes become a call to the exchange's core (:meth:`SimulatedExchange.handle`),
 and its :class:`Outcome` becomes bytes again; what cannot be read is answered by
-the rules of ``_framing.py``; a signed handshake to ``/trade-api/ws/v2`` upgrades to a WebSocket
-without channels.
+the rules of ``_framing.py``; a signed handshake to ``/trade-api/ws/v2`` (event contracts) or
+``/trade-api/ws/v2/margin`` (perpetual futures) upgrades to a WebSocket that
+``exchange.streams`` serves.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from requests_kalshi.environments import MARGIN_WS_PATH, WS_PATH
+
 from ._framing import Malformed, read_body, status_code_name
 from .simulator import Outcome
 from .wsframes import accept_key
@@ -24,7 +27,7 @@ from .wsframes import accept_key
 if TYPE_CHECKING:
     from .exchange import LocalExchange
 
-__all__ = ["WS_PATH", "Server", "handler_for"]
+__all__ = ["MARGIN_WS_PATH", "WS_PATH", "WS_PRODUCTS", "Server", "handler_for"]
 
 log = logging.getLogger("requests_kalshi")
 
@@ -66,7 +69,8 @@ class Server(ThreadingHTTPServer):
         log.debug("local exchange: connection from %s failed", client_address, exc_info=True)
 
 
-WS_PATH = "/trade-api/ws/v2"
+WS_PRODUCTS = {WS_PATH: "events", MARGIN_WS_PATH: "margin"}
+"""The WebSocket paths served, and the product of each."""
 
 
 def handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
@@ -161,15 +165,16 @@ def handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
             self._send(outcome)
 
         def _websocket(self) -> None:
-            """A signed handshake to /trade-api/ws/v2 upgrades; exchange.streams serves it."""
+            """A signed handshake to a WebSocket path upgrades; exchange.streams serves it."""
             self.close_connection = True
-            if urlsplit(self.path).path != WS_PATH:
+            product = WS_PRODUCTS.get(urlsplit(self.path).path)
+            if product is None:
                 outcome = exchange.core.handle("GET", self.path, dict(self.headers.items()))
             else:
                 refused = exchange.streams.refusal()
                 headers = dict(self.headers.items())
                 outcome = refused or exchange.core.websocket_handshake(self.path, headers)
-            if outcome.status != 101:
+            if outcome.status != 101 or product is None:
                 self.send_response_only(outcome.status)
                 for name, value in outcome.headers.items():
                     self.send_header(name, value)
@@ -184,7 +189,7 @@ def handler_for(exchange: LocalExchange) -> type[BaseHTTPRequestHandler]:
             self.send_header("Sec-WebSocket-Accept", accept_key(key))
             self.end_headers()
             self.wfile.flush()
-            exchange.streams.serve(self.connection, self.rfile, self.wfile)
+            exchange.streams.serve(self.connection, self.rfile, self.wfile, product)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 

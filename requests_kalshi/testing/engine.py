@@ -14,7 +14,6 @@ True
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 import uuid
@@ -23,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ._listeners import Listeners
 from .book import BookOrder, OrderBook
 from .catalog import Catalog
 from .ledger import Account, exact_fee, fee_bound, fee_rate, round_up_to_cent
@@ -39,8 +39,6 @@ from .records import (
 )
 
 __all__ = ["USER", "USER_ID", "Engine", "LiveMarket"]
-
-log = logging.getLogger("requests_kalshi")
 
 USER = "user"
 """The account of whoever signs requests with the exchange's key."""
@@ -107,9 +105,7 @@ class Engine:
         self.lock = threading.RLock()
         self._clock = clock
         self._rng = random.Random(f"engine-{seed}")  # noqa: S311 - reproducible, not secret
-        self._listeners: list[Callable[[ExchangeEvent], None]] = []
-        self._pending: list[ExchangeEvent] = []
-        self._depth = 0
+        self._events: Listeners[ExchangeEvent] = Listeners(self.lock)
         self._sequence = 0
         catalog = catalog.complete()
         self.series = {s.ticker: s for s in catalog.series}
@@ -139,38 +135,18 @@ class Engine:
 
         A listener that raises is logged and skipped: it cannot break the exchange.
         """
-        with self.lock:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self.lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._events.subscribe(listener)
 
     @contextmanager
     def _operation(self) -> Iterator[float]:
-        with self.lock:
-            self._depth += 1
-            try:
-                now = self._clock()
-                if self._depth == 1:
-                    self._expire(now)
-                yield now
-            finally:
-                self._depth -= 1
-                if self._depth == 0:
-                    events, self._pending = self._pending, []
-                    for event in events:
-                        for listener in list(self._listeners):
-                            try:
-                                listener(event)
-                            except Exception:
-                                log.exception("an exchange listener failed on %r", event)
+        with self._events.operation() as outermost:
+            now = self._clock()
+            if outermost:
+                self._expire(now)
+            yield now
 
     def _emit(self, event: ExchangeEvent) -> None:
-        self._pending.append(event)
+        self._events.emit(event)
 
     # -- looking up ------------------------------------------------------------------------
 

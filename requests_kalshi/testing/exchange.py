@@ -10,7 +10,7 @@ from typing import Any
 from requests_kalshi.errors import ConfigurationError, KalshiError
 from requests_kalshi.session import KalshiSession, session
 
-from ._http import WS_PATH, Server, handler_for
+from ._http import MARGIN_WS_PATH, WS_PATH, Server, handler_for
 from .front import ExchangeFront, make_core
 from .simulator import SimulatedExchange
 from .wsserver import StreamHub
@@ -63,8 +63,6 @@ class LocalExchange(ExchangeFront):
         self._stopping = threading.Event()
         self.streams = StreamHub(self.core)
         """The WebSocket channels and their testing controls (drop, skip a seq, pause…)."""
-        self.streams = StreamHub(self.core)
-        """The WebSocket channels and their testing controls (drop, skip a seq, pause…)."""
 
     @property
     def url(self) -> str:
@@ -86,6 +84,17 @@ class LocalExchange(ExchangeFront):
         :raises ExchangeNotRunningError: the exchange is not running.
         """
         return f"ws://127.0.0.1:{self.port}{WS_PATH}"
+
+    @property
+    def margin_ws_url(self) -> str:
+        """The margin WebSocket URL, ``ws://127.0.0.1:PORT/trade-api/ws/v2/margin``.
+
+        Perpetual futures' channels; the handshake signs ``GET /trade-api/ws/v2/margin``. It is
+        also ``websocket_url(ex.url, product="margin")``.
+
+        :raises ExchangeNotRunningError: the exchange is not running.
+        """
+        return f"ws://127.0.0.1:{self.port}{MARGIN_WS_PATH}"
 
     @property
     def port(self) -> int:

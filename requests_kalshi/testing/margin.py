@@ -20,18 +20,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
+from ._listeners import Listeners
 from .book import BookOrder
 from .margin_records import (
     PERPETUALS,
     MarginAccount,
+    MarginEvent,
     MarginFundingRecord,
     MarginOrderSpec,
     MarginPosition,
     MarginTradeRecord,
+    MarketChange,
     Perpetual,
     PerpMarket,
 )
-from .records import OrderError
+from .records import BookChange, FillRecord, OrderError
 
 __all__ = ["PERPETUALS", "MarginExchange", "MarginFundingRecord", "MarginOrderSpec", "Perpetual"]
 
@@ -66,6 +69,7 @@ class MarginExchange:
     ) -> None:
         self._clock = clock
         self.lock = threading.RLock()
+        self._events: Listeners[MarginEvent] = Listeners(self.lock)
         self.funding_interval = funding_interval
         self.maintenance = False
         """While true, new orders are refused (``exchange_under_maintenance``); cancels work."""
@@ -85,15 +89,31 @@ class MarginExchange:
 
     def set_index(self, ticker: str, price: Decimal | str) -> None:
         """Move ``ticker``'s index price (the book stays): the mark and funding follow."""
-        with self.operation():
+        with self.operation() as now:
             self.market(ticker).index = Decimal(price)
+            self._events.emit(MarketChange(ticker, now))
+
+    def subscribe(self, listener: Callable[[MarginEvent], None]) -> Callable[[], None]:
+        """Call ``listener`` with every later event (book, trade, fill, market changes).
+
+        Events are told under :attr:`lock` once the operation that caused them is complete;
+        returns a function that unsubscribes.
+        """
+        return self._events.subscribe(listener)
 
     # -- reading ------------------------------------------------------------------------
 
+    def now(self) -> float:
+        """The exchange's clock now, Unix seconds."""
+        return self._clock()
+
     @contextmanager
     def operation(self) -> Iterator[float]:
-        """Hold the lock, pay the fundings that fell due, and give the exchange's now."""
-        with self.lock:
+        """Hold the lock, pay the fundings that fell due, and give the exchange's now.
+
+        What the operation changed is told to the listeners when it ends.
+        """
+        with self._events.operation():
             now = self._clock()
             self._pay_funding(now)
             yield now
@@ -219,6 +239,7 @@ class MarginExchange:
             if order.remaining > 0:
                 if order.time_in_force == "good_till_canceled" and order.status == "resting":
                     market.book.add(order)
+                    self._book_change(order, order.remaining, now)
                 else:
                     order.remaining, order.status = ZERO, "canceled"
             else:
@@ -234,8 +255,7 @@ class MarginExchange:
                     404, "not_found", "not found", f"order {order_id} is {order.status}"
                 )
             reduced = order.remaining
-            self.markets[order.ticker].book.remove(order)
-            order.remaining, order.status, order.updated = ZERO, "canceled", now
+            self.cancel_resting(order, now)
             return order, reduced
 
     # -- inside -------------------------------------------------------------------------
@@ -258,6 +278,7 @@ class MarginExchange:
     def cancel_resting(self, order: BookOrder, now: float) -> None:
         """Take a resting order off its book as cancelled."""
         self.markets[order.ticker].book.remove(order)
+        self._book_change(order, -order.remaining, now)
         order.remaining, order.status, order.updated = ZERO, "canceled", now
 
     def _fill(
@@ -265,6 +286,11 @@ class MarginExchange:
     ) -> None:
         price = maker.price
         fee = (count * price * TAKER_FEE).quantize(CENT6, rounding=ROUND_HALF_UP)
+        trade = MarginTradeRecord(
+            str(uuid.uuid4()), market.terms.ticker, count, price, taker.side, now
+        )
+        self.trades.append(trade)
+        self._events.emit(trade)
         for order, paid in ((taker, fee), (maker, ZERO)):
             order.filled += count
             order.remaining -= count
@@ -275,16 +301,33 @@ class MarginExchange:
             else:
                 order.maker_cost += count * price
             signed = count if order.side == "bid" else -count
-            self._move(self.accounts[order.account], order.ticker, signed, price, paid, now)
+            account = self.accounts[order.account]
+            self._move(account, order.ticker, signed, price, paid, now)
+            after = account.position(order.ticker).contracts
+            self._events.emit(
+                FillRecord(
+                    trade.trade_id,
+                    order.order_id,
+                    order.account,
+                    order.ticker,
+                    order.side,
+                    count,
+                    price,
+                    order is taker,
+                    paid,
+                    after,
+                    now,
+                )
+            )
+        self._book_change(maker, -count, now)
         if maker.remaining <= 0:
             market.book.remove(maker)
             maker.status = "executed"
         market.last = price
         market.volume += count
-        trade_id = str(uuid.uuid4())
-        self.trades.append(
-            MarginTradeRecord(trade_id, market.terms.ticker, count, price, taker.side, now)
-        )
+
+    def _book_change(self, order: BookOrder, delta: Decimal, now: float) -> None:
+        self._events.emit(BookChange(order.ticker, order.side, order.price, delta, now))
 
     @staticmethod
     def _move(
@@ -341,6 +384,8 @@ class MarginExchange:
                             )
                         )
             self.last_funding = due
+            for ticker in self.markets:
+                self._events.emit(MarketChange(ticker, due))
             due += self.funding_interval
 
     def _seed(self, market: PerpMarket, now: float) -> None:

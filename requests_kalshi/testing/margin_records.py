@@ -1,6 +1,7 @@
 """What the margin slice of the local exchange keeps: markets' terms, orders, positions, records.
 
-Plain data; :mod:`~requests_kalshi.testing.margin` trades on it.
+Plain data; :mod:`~requests_kalshi.testing.margin` trades on it and tells its listeners
+(:data:`MarginEvent`) what changed, as the event-contract engine does.
 """
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .book import OrderBook
+from .records import BookChange, FillRecord
 
 __all__ = [
     "PERPETUALS",
     "MarginAccount",
+    "MarginEvent",
     "MarginFundingRecord",
     "MarginOrderSpec",
     "MarginPosition",
     "MarginTradeRecord",
+    "MarketChange",
     "PerpMarket",
     "Perpetual",
 ]
@@ -162,6 +166,26 @@ class MarginFundingRecord:
     mark: Decimal
     contracts: Decimal
     payment: Decimal
+
+
+@dataclass(frozen=True)
+class MarketChange:
+    """A market's index, mark or funding terms changed while its book did not.
+
+    Told when a test moves the index and when a funding is paid (the next funding time moves).
+
+    :ivar ticker: the market.
+    :ivar ts: when it changed (Unix seconds of the exchange's clock).
+    """
+
+    ticker: str
+    ts: float
+
+
+MarginEvent = BookChange | MarginTradeRecord | FillRecord | MarketChange
+"""What the margin exchange tells its listeners. A :class:`~.records.BookChange` has ``side``
+``"bid"`` or ``"ask"`` and the level's own price; a :class:`~.records.FillRecord` is one
+account's part in a trade, with its position after it."""
 
 
 @dataclass

@@ -423,9 +423,9 @@ class SimulatedExchange(MarketControls):
         self._log.append(record)
 
     def websocket_handshake(self, target: str, headers: Mapping[str, str]) -> Outcome:
-        """Answer a WebSocket handshake to ``/trade-api/ws/v2`` as Kalshi does.
+        """Answer a WebSocket handshake to ``/trade-api/ws/v2`` (or ``…/margin``) as Kalshi does.
 
-        The handshake is signed like a REST request, over ``GET /trade-api/ws/v2``.
+        The handshake is signed like a REST request, over ``GET`` and the path it asks for.
 
         :returns: status 101 when the signature headers are good (the transport then
             upgrades the connection), else 401 with Kalshi's error body.

@@ -1,36 +1,33 @@
 """Kalshi's WebSocket channels on the local exchange: commands, subscriptions, messages.
 
-One :class:`ChannelSession` per connection turns the client's commands into replies and the
-engine's events into channel messages, fed from the same state REST reads. It has no sockets:
-it hands every frame, as a ``dict``, to the ``send`` function it was given.
+One :class:`ChannelSession` per connection turns the client's commands into replies and a
+product's events into channel messages, fed from the same state REST reads. It has no
+sockets: it hands every frame, as a ``dict``, to the ``send`` function it was given. What the
+messages say is the product's :class:`Feed` (event contracts:
+:class:`~requests_kalshi.testing.wsfeed.EventFeed`; perpetual futures:
+:class:`~requests_kalshi.testing.margin_feed.MarginFeed`); the commands, ``sid``/``seq``
+bookkeeping and errors are the same for both.
 
-Every method runs under the engine's lock, which also orders events: a snapshot is taken and
+Every method runs under the product's lock, which also orders events: a snapshot is taken and
 the subscription registered before any later change, so snapshot + deltas is the REST book.
 
 Choices of the local exchange where Kalshi's documentation is silent: every data message
 carries a ``seq`` counted per subscription (``sid``) from 1; command replies carry none. A
 missing market is error 11 (invalid parameter). ``orderbook_delta`` needs market tickers;
 the other channels without tickers cover every market. ``fill`` and ``user_orders`` carry only
-the connection's own account (the exchange has one user).
+the connection's own account (the exchange has one user). ``ticker`` sends a market's message
+when one of its fields other than ``ts`` changed.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
-from requests_kalshi.fixedpoint import format_count, format_dollars
-
-from . import views
-from .engine import USER, Engine
-from .records import BookChange, ExchangeEvent, FillRecord, OrderUpdate, TradeRecord
-
-__all__ = ["CHANNELS", "ChannelControls", "ChannelSession", "Subscription"]
-
-CHANNELS = ("orderbook_delta", "ticker", "trade", "fill", "user_orders")
-"""The channels the local exchange serves."""
+__all__ = ["ChannelControls", "ChannelSession", "Feed", "Frame", "Subscription"]
 
 # Kalshi's numbered WebSocket errors.
 UNABLE_TO_PROCESS, PARAMS_REQUIRED, CHANNELS_REQUIRED, SIDS_REQUIRED, UNKNOWN_COMMAND = (
@@ -44,6 +41,41 @@ UNKNOWN_SID, UNKNOWN_CHANNEL, INVALID_PARAMETER, EXACTLY_ONE_SID = 7, 8, 11, 12
 UNSUPPORTED_ACTION, MARKET_TICKER_REQUIRED, ACTION_REQUIRED = 13, 14, 15
 
 Frame = dict[str, Any]
+"""One frame for the client, before it is JSON."""
+
+
+class Feed(Protocol):
+    """One product's channels: what its events mean to each of them."""
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels served, ``ticker`` and ``orderbook_delta`` among them."""
+        ...
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]:
+        """The product's lock: its events are told under it."""
+        ...
+
+    def has_market(self, ticker: str) -> bool:
+        """Whether ``ticker`` is a market of the product."""
+        ...
+
+    def about(self, event: Any) -> tuple[str, bool] | None:
+        """The market ``event`` is about and whether the connection may see it, or ``None``."""
+        ...
+
+    def message(self, channel: str, event: Any) -> tuple[str, Frame] | None:
+        """The message type and body ``event`` makes on ``channel`` (not ``ticker``), if any."""
+        ...
+
+    def snapshot(self, ticker: str) -> Frame:
+        """The body of an ``orderbook_snapshot`` of market ``ticker``."""
+        ...
+
+    def ticker(self, ticker: str) -> Frame:
+        """The body of a ``ticker`` message for market ``ticker``, as things stand."""
+        ...
 
 
 class CommandError(Exception):
@@ -91,26 +123,26 @@ class Subscription:
 class ChannelSession:
     """The channels of one connection.
 
-    :param engine: the exchange's matching engine.
+    :param feed: the product the connection is to.
     :param send: called with every frame for the client, in order.
     :param controls: the exchange's testing controls.
     """
 
-    def __init__(self, engine: Engine, send: Callable[[Frame], None], controls: ChannelControls):
-        self._engine = engine
+    def __init__(self, feed: Feed, send: Callable[[Frame], None], controls: ChannelControls):
+        self._feed = feed
         self._send = send
         self._controls = controls
         self.subscriptions: dict[int, Subscription] = {}
         self._next_sid = 1
         self._held: list[tuple[str, Frame]] = []
-        self._tickers_sent: dict[str, tuple[str, ...]] = {}
+        self._tickers_sent: dict[tuple[int, str], Frame] = {}
 
     # -- commands --------------------------------------------------------------------------
 
     def command(self, text: str) -> None:
         """Answer one command from the client (a JSON text message)."""
         command_id: Any = None
-        with self._engine.lock:
+        with self._feed.lock:
             try:
                 try:
                     command = json.loads(text)
@@ -139,7 +171,7 @@ class ChannelSession:
         if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
             raise CommandError(INVALID_PARAMETER, "Invalid parameter: channels must be a list")
         for channel in channels:
-            if channel not in CHANNELS:
+            if channel not in self._feed.channels:
                 raise CommandError(UNKNOWN_CHANNEL, f"Unknown channel name: {channel}")
         tickers = self._tickers(params)
         if tickers is None and "orderbook_delta" in channels:
@@ -223,7 +255,7 @@ class ChannelSession:
         ):
             raise CommandError(INVALID_PARAMETER, "Invalid parameter: market_tickers")
         for ticker in tickers:
-            if ticker not in self._engine.markets:
+            if not self._feed.has_market(ticker):
                 raise CommandError(INVALID_PARAMETER, f"Invalid parameter: no market {ticker}")
         return list(dict.fromkeys(tickers))
 
@@ -242,34 +274,20 @@ class ChannelSession:
 
     # -- events ----------------------------------------------------------------------------
 
-    def deliver(self, event: ExchangeEvent) -> None:
+    def deliver(self, event: Any) -> None:
         """Send what ``event`` means to each subscription it concerns."""
         for subscription in list(self.subscriptions.values()):
             kind, message = self._message(subscription, event)
             if kind:
                 self._publish(subscription, kind, message)
 
-    def _message(self, subscription: Subscription, event: ExchangeEvent) -> tuple[str, Frame]:
-        channel = subscription.channel
-        if isinstance(event, OrderUpdate):
-            ticker, own = event.order.ticker, event.order.account == USER
-        elif isinstance(event, (BookChange, TradeRecord, FillRecord)):
-            ticker, own = event.ticker, not isinstance(event, FillRecord) or event.account == USER
-        else:
+    def _message(self, subscription: Subscription, event: Any) -> tuple[str, Frame]:
+        about = self._feed.about(event)
+        if about is None or not about[1] or not subscription.covers(about[0]):
             return "", {}
-        if not own or not subscription.covers(ticker):
-            return "", {}
-        if channel == "orderbook_delta" and isinstance(event, BookChange):
-            return "orderbook_delta", delta_message(event)
-        if channel == "trade" and isinstance(event, TradeRecord):
-            return "trade", trade_message(event)
-        if channel == "fill" and isinstance(event, FillRecord):
-            return "fill", self._fill_message(event)
-        if channel == "user_orders" and isinstance(event, OrderUpdate):
-            return "user_order", dict(views.order(event.order))
-        if channel == "ticker" and isinstance(event, (BookChange, TradeRecord)):
-            return self._ticker_message(subscription, ticker)
-        return "", {}
+        if subscription.channel == "ticker":
+            return self._ticker_message(subscription, about[0])
+        return self._feed.message(subscription.channel, event) or ("", {})
 
     def _publish(self, subscription: Subscription, kind: str, message: Frame) -> None:
         subscription.seq += 2 if subscription.skip_next else 1
@@ -291,72 +309,12 @@ class ChannelSession:
         self._held = keep
 
     def _snapshot(self, subscription: Subscription, ticker: str) -> None:
-        book = views.orderbook(self._engine.markets[ticker], 0)["orderbook_fp"]
-        message = {
-            "market_ticker": ticker,
-            "yes_dollars_fp": book["yes_dollars"],
-            "no_dollars_fp": book["no_dollars"],
-        }
-        self._publish(subscription, "orderbook_snapshot", message)
-
-    def _fill_message(self, record: FillRecord) -> Frame:
-        order = self._engine.orders.get(record.order_id)
-        return {
-            "trade_id": record.trade_id,
-            "order_id": record.order_id,
-            "client_order_id": order.client_order_id if order is not None else "",
-            "market_ticker": record.ticker,
-            "is_taker": record.is_taker,
-            "book_side": record.side,
-            "outcome_side": record.outcome_side,
-            "yes_price_dollars": format_dollars(record.price),
-            "no_price_dollars": format_dollars(1 - record.price),
-            "count_fp": format_count(record.count),
-            "fee_cost": format_dollars(record.fee),
-            "post_position_fp": format_count(record.position_after),
-            "ts": int(record.created),
-        }
+        self._publish(subscription, "orderbook_snapshot", self._feed.snapshot(ticker))
 
     def _ticker_message(self, subscription: Subscription, ticker: str) -> tuple[str, Frame]:
-        market = views.market(self._engine, self._engine.markets[ticker])
-        values = (
-            market["last_price_dollars"],
-            market["yes_bid_dollars"],
-            market["yes_ask_dollars"],
-            market["volume_fp"],
-            market["open_interest_fp"],
-        )
-        key = f"{subscription.sid}:{ticker}"
-        if self._tickers_sent.get(key) == values:
+        message = self._feed.ticker(ticker)
+        values = {name: value for name, value in message.items() if name != "ts"}
+        if self._tickers_sent.get((subscription.sid, ticker)) == values:
             return "", {}
-        self._tickers_sent[key] = values
-        names = ("price_dollars", "yes_bid_dollars", "yes_ask_dollars", "volume_fp")
-        message: Frame = {"market_ticker": ticker, **dict(zip(names, values[:4], strict=True))}
-        message["open_interest_fp"] = values[4]
-        message["ts"] = int(self._engine.markets[ticker].updated)
+        self._tickers_sent[(subscription.sid, ticker)] = values
         return "ticker", message
-
-
-def delta_message(change: BookChange) -> Frame:
-    """The ``orderbook_delta`` message for one change of a book level."""
-    return {
-        "market_ticker": change.ticker,
-        "price_dollars": format_dollars(change.price),
-        "delta_fp": format_count(change.delta),
-        "side": change.side,
-        "ts_ms": int(change.ts * 1000),
-    }
-
-
-def trade_message(record: TradeRecord) -> Frame:
-    """The ``trade`` message for one execution."""
-    return {
-        "trade_id": record.trade_id,
-        "market_ticker": record.ticker,
-        "yes_price_dollars": format_dollars(record.price),
-        "no_price_dollars": format_dollars(1 - record.price),
-        "count_fp": format_count(record.count),
-        "taker_outcome_side": "yes" if record.taker_side == "bid" else "no",
-        "taker_book_side": record.taker_side,
-        "ts": int(record.created),
-    }

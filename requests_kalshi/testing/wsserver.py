@@ -1,5 +1,9 @@
 """The local exchange's WebSocket connections, and the controls that make them misbehave.
 
+Two products, each on its own path: event contracts at ``/trade-api/ws/v2``, perpetual
+futures ("margin") at ``/trade-api/ws/v2/margin``. A connection serves the channels of the
+product it was opened to; the controls act on the connections of both.
+
 :class:`StreamHub` is ``LocalExchange.streams``. After the HTTP server has answered a signed
 handshake with 101, it hands the socket to :meth:`StreamHub.serve`: the handler's thread reads
 the client's frames; a writer thread sends replies, channel messages and the server's pings.
@@ -14,13 +18,16 @@ import logging
 import queue
 import socket
 import threading
+from collections.abc import Callable, Iterator
 from email.utils import formatdate
 from typing import Any
 
 from requests_kalshi.errors import ConfigurationError
 
+from .margin_feed import MarginFeed
 from .simulator import Outcome, SimulatedExchange
-from .wschannels import CHANNELS, ChannelControls, ChannelSession, Frame
+from .wschannels import ChannelControls, ChannelSession, Feed, Frame
+from .wsfeed import EventFeed
 from .wsframes import CLOSE, PING, PONG, TEXT, FrameError, MessageReader, close_payload
 from .wsframes import encode_frame as _frame
 
@@ -46,10 +53,11 @@ class _Connection:
 class StreamHub:
     """The WebSocket side of a :class:`~requests_kalshi.testing.LocalExchange`.
 
-    Channels: ``orderbook_delta``, ``ticker``, ``trade``, ``fill`` and ``user_orders``, with
-    Kalshi's commands (see :mod:`requests_kalshi.testing.wschannels`).
+    Channels: ``orderbook_delta``, ``ticker``, ``trade``, ``fill`` and ``user_orders`` for
+    event contracts; ``orderbook_delta``, ``ticker``, ``trade`` and ``fill`` for perpetual
+    futures; with Kalshi's commands (see :mod:`requests_kalshi.testing.wschannels`).
 
-    :param core: the exchange whose engine feeds the channels.
+    :param core: the exchange whose engine and margin slice feed the channels.
     """
 
     ping_interval: float = 10.0
@@ -58,10 +66,14 @@ class StreamHub:
     def __init__(self, core: SimulatedExchange) -> None:
         self._core = core
         self._lock = threading.Lock()
-        self._connections: dict[_Connection, ChannelSession] = {}
+        self._feeds: dict[str, Feed] = {
+            "events": EventFeed(core.state.engine),
+            "margin": MarginFeed(core.margin),
+        }
+        self._connections: dict[_Connection, tuple[str, ChannelSession]] = {}
         self._controls = ChannelControls()
         self._refusals: list[int] = []
-        self._unsubscribe: Any = None
+        self._unsubscribe: list[Callable[[], None]] = []
 
     @property
     def connections(self) -> int:
@@ -90,8 +102,8 @@ class StreamHub:
         :raises ConfigurationError: an unknown channel.
         """
         self._check_channel(channel)
-        with self._core.state.lock, self._lock:
-            for session in self._connections.values():
+        with self._all_locks():
+            for _, session in self._connections.values():
                 for subscription in session.subscriptions.values():
                     if channel in (None, subscription.channel):
                         subscription.skip_next = True
@@ -102,7 +114,7 @@ class StreamHub:
         :raises ConfigurationError: an unknown channel.
         """
         self._check_channel(channel)
-        with self._core.state.lock:
+        with self._all_locks():
             self._controls.paused.add(channel)
 
     def resume(self, channel: str) -> None:
@@ -111,9 +123,9 @@ class StreamHub:
         :raises ConfigurationError: an unknown channel.
         """
         self._check_channel(channel)
-        with self._core.state.lock, self._lock:
+        with self._all_locks():
             self._controls.paused.discard(channel)
-            for session in self._connections.values():
+            for _, session in self._connections.values():
                 session.release()
 
     def refuse_handshakes(self, count: int = 1, *, status: int = 503) -> None:
@@ -128,23 +140,34 @@ class StreamHub:
         with self._lock:
             self._refusals.extend([status] * count)
 
-    @staticmethod
-    def _check_channel(channel: str | None) -> None:
-        if channel is not None and channel not in CHANNELS:
-            raise ConfigurationError(f"unknown channel {channel!r}: one of {', '.join(CHANNELS)}.")
+    def _check_channel(self, channel: str | None) -> None:
+        channels = dict.fromkeys(c for feed in self._feeds.values() for c in feed.channels)
+        if channel is not None and channel not in channels:
+            raise ConfigurationError(f"unknown channel {channel!r}: one of {', '.join(channels)}.")
+
+    @contextlib.contextmanager
+    def _all_locks(self) -> Iterator[None]:
+        # Always in this order (each product's, then the hub's), as events are delivered.
+        with contextlib.ExitStack() as stack:
+            for feed in self._feeds.values():
+                stack.enter_context(feed.lock)
+            stack.enter_context(self._lock)
+            yield
 
     # -- serving -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Feed the channels from the engine's events (the transport calls this)."""
-        if self._unsubscribe is None:
-            self._unsubscribe = self._core.state.engine.subscribe(self._deliver)
+        """Feed the channels from the exchange's events (the transport calls this)."""
+        if not self._unsubscribe:
+            self._unsubscribe = [
+                self._core.state.engine.subscribe(lambda event: self._deliver("events", event)),
+                self._core.margin.subscribe(lambda event: self._deliver("margin", event)),
+            ]
 
     def stop(self) -> None:
-        """Stop listening to the engine and drop every connection."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        """Stop listening to the exchange and drop every connection."""
+        while self._unsubscribe:
+            self._unsubscribe.pop()()
         self.drop_connections()
 
     def refusal(self) -> Outcome | None:
@@ -163,20 +186,28 @@ class StreamHub:
             body=json.dumps(body).encode(),
         )
 
-    def _deliver(self, event: Any) -> None:
+    def _deliver(self, product: str, event: Any) -> None:
         with self._lock:
-            sessions = list(self._connections.values())
+            sessions = [s for p, s in self._connections.values() if p == product]
         for session in sessions:
             session.deliver(event)
 
     def serve(
-        self, sock: socket.socket, rfile: io.BufferedIOBase, wfile: io.BufferedIOBase
+        self,
+        sock: socket.socket,
+        rfile: io.BufferedIOBase,
+        wfile: io.BufferedIOBase,
+        product: str = "events",
     ) -> None:
-        """Serve one upgraded connection until it closes (runs in the handler's thread)."""
+        """Serve one upgraded connection until it closes (runs in the handler's thread).
+
+        :param product: ``"events"`` or ``"margin"``: whose channels it serves.
+        """
         connection = _Connection(sock, wfile)
-        session = ChannelSession(self._core.state.engine, connection.send, self._controls)
+        feed = self._feeds[product]
+        session = ChannelSession(feed, connection.send, self._controls)
         with self._lock:
-            self._connections[connection] = session
+            self._connections[connection] = (product, session)
         writer = threading.Thread(
             target=self._write, args=(connection,), name="LocalExchange:ws-writer", daemon=True
         )
@@ -184,7 +215,7 @@ class StreamHub:
         try:
             self._read(connection, session, rfile)
         finally:
-            with self._core.state.lock, self._lock:
+            with feed.lock, self._lock:
                 del self._connections[connection]
             connection.outgoing.put(None)  # the writer ends
             writer.join()
