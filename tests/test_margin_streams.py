@@ -227,6 +227,22 @@ def test_commands_and_refusals_on_the_margin_channels(ex: LocalExchange) -> None
     assert fill == {"id": 4, "type": "subscribed", "msg": {"channel": "fill", "sid": 1}}
 
 
+def test_update_subscription_adds_a_perpetual_with_its_snapshot(ex: LocalExchange) -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        async with open_margin_ws(ex) as ws:
+            await subscribe(ws, 1, channels=["orderbook_delta"], market_tickers=[BTC])
+            params = {"sid": 1, "action": "add_markets", "market_tickers": [ETH]}
+            await send(ws, {"id": 2, "cmd": "update_subscription", "params": params})
+            return await recv_until(ws, 3)
+
+    frames = asyncio.run(scenario())
+    snapshots = [f for f in frames if f.get("type") == "orderbook_snapshot"]
+    assert [(f["msg"]["market_ticker"], f["seq"]) for f in snapshots] == [(BTC, 1), (ETH, 2)]
+    assert snapshots[1]["msg"]["ask_dollars_fp"][0] == ["3500.5000", "1.00"]
+    (ok,) = [f for f in frames if f.get("id") == 2]
+    assert ok["msg"] == {"market_tickers": [BTC, ETH]}
+
+
 def test_each_product_streams_only_its_own_markets(ex: LocalExchange) -> None:
     async def scenario() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         async with open_ws(ex) as events:

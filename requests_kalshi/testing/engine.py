@@ -25,6 +25,7 @@ from decimal import Decimal
 from ._listeners import Listeners
 from .book import BookOrder, OrderBook
 from .catalog import Catalog
+from .execution import book_fill, match
 from .ledger import Account, exact_fee, fee_bound, fee_rate, round_up_to_cent
 from .market import Event, Market, Series
 from .orderspec import AmendSpec, OrderSpec, invalid
@@ -646,16 +647,14 @@ class Engine:
                 self._cancel(order, now)
 
     def _match(self, market: LiveMarket, taker: BookOrder, now: float) -> None:
-        for maker in market.book.crossing(taker.side, taker.price):
-            if not taker.remaining:
-                break
-            if maker.account == taker.account:
-                if taker.self_trade_prevention == "taker_at_cross":
-                    self._finish(taker, now)
-                    return
-                self._cancel(maker, now)
-                continue
-            self._trade(market, taker, maker, min(taker.remaining, maker.remaining), now)
+        if not match(
+            market.book,
+            taker,
+            trade=lambda maker, count: self._trade(market, taker, maker, count, now),
+            cancel=lambda maker: self._cancel(maker, now),
+        ):
+            self._finish(taker, now)
+            return
         if not taker.remaining:
             taker.status = "executed"
             self._release(taker, ZERO)
@@ -704,27 +703,13 @@ class Engine:
         self.fees_collected += fee
         position.fees_paid += fee
         position.updated = now
-        order.filled += count
-        order.remaining -= count
-        order.updated = now
-        if is_taker:
-            order.taker_cost += count * cost_price
-            order.taker_fees += fee
-        else:
-            order.maker_cost += count * cost_price
-            order.maker_fees += fee
-        fill = FillRecord(
-            trade_id=trade.trade_id,
-            order_id=order.order_id,
-            account=order.account,
-            ticker=order.ticker,
-            side=order.side,
-            count=count,
-            price=price,
-            is_taker=is_taker,
+        fill = book_fill(
+            order,
+            trade,
+            cost=count * cost_price,
             fee=fee,
+            is_taker=is_taker,
             position_after=position.contracts,
-            created=now,
         )
         self.fills.append(fill)
         self._emit(fill)

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ._listeners import Listeners
 from .book import BookOrder
+from .execution import book_fill, match
 from .margin_records import (
     PERPETUALS,
     MarginAccount,
@@ -29,12 +30,11 @@ from .margin_records import (
     MarginFundingRecord,
     MarginOrderSpec,
     MarginPosition,
-    MarginTradeRecord,
     MarketChange,
     Perpetual,
     PerpMarket,
 )
-from .records import BookChange, FillRecord, OrderError
+from .records import BookChange, OrderError, TradeRecord
 
 __all__ = ["PERPETUALS", "MarginExchange", "MarginFundingRecord", "MarginOrderSpec", "Perpetual"]
 
@@ -77,7 +77,7 @@ class MarginExchange:
         self.accounts = {USER: MarginAccount(cash), MAKER: MarginAccount(ZERO)}
         self.orders: dict[str, BookOrder] = {}
         self.client_order_ids: set[str] = set()
-        self.trades: list[MarginTradeRecord] = []
+        self.trades: list[TradeRecord] = []
         self.funding: list[MarginFundingRecord] = []
         self._ids = itertools.count(1)
         now = clock()
@@ -235,7 +235,13 @@ class MarginExchange:
             )
             self.client_order_ids.add(spec.client_order_id)
             self.orders[order.order_id] = order
-            self._match(market, order, crossing, now)
+            if not match(
+                market.book,
+                order,
+                trade=lambda maker, count: self._fill(market, order, maker, count, now),
+                cancel=lambda maker: self.cancel_resting(maker, now),
+            ):
+                order.status = "canceled"  # self-trade prevention stopped it
             if order.remaining > 0:
                 if order.time_in_force == "good_till_canceled" and order.status == "resting":
                     market.book.add(order)
@@ -260,21 +266,6 @@ class MarginExchange:
 
     # -- inside -------------------------------------------------------------------------
 
-    def _match(
-        self, market: PerpMarket, taker: BookOrder, crossing: list[BookOrder], now: float
-    ) -> None:
-        for maker in crossing:
-            if taker.remaining <= 0:
-                return
-            if maker.account == taker.account:
-                if taker.self_trade_prevention == "taker_at_cross":
-                    taker.status = "canceled"
-                    return
-                self.cancel_resting(maker, now)
-                continue
-            count = min(taker.remaining, maker.remaining)
-            self._fill(market, taker, maker, count, now)
-
     def cancel_resting(self, order: BookOrder, now: float) -> None:
         """Take a resting order off its book as cancelled."""
         self.markets[order.ticker].book.remove(order)
@@ -286,37 +277,22 @@ class MarginExchange:
     ) -> None:
         price = maker.price
         fee = (count * price * TAKER_FEE).quantize(CENT6, rounding=ROUND_HALF_UP)
-        trade = MarginTradeRecord(
-            str(uuid.uuid4()), market.terms.ticker, count, price, taker.side, now
-        )
+        trade = TradeRecord(str(uuid.uuid4()), market.terms.ticker, count, price, taker.side, now)
         self.trades.append(trade)
         self._events.emit(trade)
         for order, paid in ((taker, fee), (maker, ZERO)):
-            order.filled += count
-            order.remaining -= count
-            order.updated = now
-            if order is taker:
-                order.taker_cost += count * price
-                order.taker_fees += paid
-            else:
-                order.maker_cost += count * price
             signed = count if order.side == "bid" else -count
             account = self.accounts[order.account]
             self._move(account, order.ticker, signed, price, paid, now)
-            after = account.position(order.ticker).contracts
+            position_after = account.position(order.ticker).contracts
             self._events.emit(
-                FillRecord(
-                    trade.trade_id,
-                    order.order_id,
-                    order.account,
-                    order.ticker,
-                    order.side,
-                    count,
-                    price,
-                    order is taker,
-                    paid,
-                    after,
-                    now,
+                book_fill(
+                    order,
+                    trade,
+                    cost=count * price,
+                    fee=paid,
+                    is_taker=order is taker,
+                    position_after=position_after,
                 )
             )
         self._book_change(maker, -count, now)

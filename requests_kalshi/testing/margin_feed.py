@@ -18,9 +18,9 @@ from requests_kalshi.fixedpoint import format_count
 from requests_kalshi.fixedpoint import format_dollars as dollars
 
 from .margin import USER, MarginExchange
-from .margin_records import MarginEvent, MarginTradeRecord
+from .margin_records import MarginEvent
 from .margin_views import levels, market_view
-from .records import BookChange, FillRecord
+from .records import BookChange, FillRecord, TradeRecord
 from .wschannels import Frame
 
 __all__ = ["MarginFeed"]
@@ -64,7 +64,7 @@ class MarginFeed:
                 "ts_ms": int(event.ts * 1000),
             }
             return "orderbook_delta", dict(delta)
-        if channel == "trade" and isinstance(event, MarginTradeRecord):
+        if channel == "trade" and isinstance(event, TradeRecord):
             trade: shapes.MarginTradeMessage = {
                 "trade_id": event.trade_id,
                 "market_ticker": event.ticker,

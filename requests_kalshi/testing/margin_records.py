@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .book import OrderBook
-from .records import BookChange, FillRecord
+from .records import BookChange, FillRecord, TradeRecord
 
 __all__ = [
     "PERPETUALS",
@@ -19,7 +19,6 @@ __all__ = [
     "MarginFundingRecord",
     "MarginOrderSpec",
     "MarginPosition",
-    "MarginTradeRecord",
     "MarketChange",
     "PerpMarket",
     "Perpetual",
@@ -129,26 +128,6 @@ class MarginPosition:
 
 
 @dataclass(frozen=True)
-class MarginTradeRecord:
-    """One execution, at the resting order's price.
-
-    :ivar trade_id: the trade's id.
-    :ivar ticker: the market.
-    :ivar count: contracts traded.
-    :ivar price: the price in dollars.
-    :ivar taker_side: the incoming order's side, ``"bid"`` or ``"ask"``.
-    :ivar created: when it happened (Unix seconds of the exchange's clock).
-    """
-
-    trade_id: str
-    ticker: str
-    count: Decimal
-    price: Decimal
-    taker_side: str
-    created: float
-
-
-@dataclass(frozen=True)
 class MarginFundingRecord:
     """One funding payment of the user's position.
 
@@ -182,7 +161,7 @@ class MarketChange:
     ts: float
 
 
-MarginEvent = BookChange | MarginTradeRecord | FillRecord | MarketChange
+MarginEvent = BookChange | TradeRecord | FillRecord | MarketChange
 """What the margin exchange tells its listeners. A :class:`~.records.BookChange` has ``side``
 ``"bid"`` or ``"ask"`` and the level's own price; a :class:`~.records.FillRecord` is one
 account's part in a trade, with its position after it."""
