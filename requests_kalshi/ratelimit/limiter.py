@@ -110,8 +110,11 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         now = clock()
-        self._read = TokenBucket.full(read_rate, read_cap, now)
-        self._write = TokenBucket.full(write_rate, write_cap, now)
+        # Keyed by "is it a read?": the read bucket and the write bucket.
+        self._buckets = {
+            True: TokenBucket.full(read_rate, read_cap, now),
+            False: TokenBucket.full(write_rate, write_cap, now),
+        }
         self._margin = self._margin_limiter(margin, costs or {})
 
     def _margin_limiter(self, margin: object, costs: Mapping[str, float]) -> RateLimiter | None:
@@ -120,10 +123,10 @@ class RateLimiter:
         if isinstance(margin, RateLimiter):
             return margin
         own = {
-            "read_per_second": self._read.rate,
-            "write_per_second": self._write.rate,
-            "read_burst": self._read.capacity,
-            "write_burst": self._write.capacity,
+            "read_per_second": self.read_per_second,
+            "write_per_second": self.write_per_second,
+            "read_burst": self.read_burst,
+            "write_burst": self.write_burst,
             "default_cost": self._costs.default_cost,
             "clock": self._clock,
             "sleep": self._sleep,
@@ -181,22 +184,22 @@ class RateLimiter:
     @property
     def read_per_second(self) -> float:
         """Read budget, tokens per second."""
-        return self._read.rate
+        return self._buckets[True].rate
 
     @property
     def write_per_second(self) -> float:
         """Write budget, tokens per second."""
-        return self._write.rate
+        return self._buckets[False].rate
 
     @property
     def read_burst(self) -> float:
         """Capacity of the read bucket, in tokens."""
-        return self._read.capacity
+        return self._buckets[True].capacity
 
     @property
     def write_burst(self) -> float:
         """Capacity of the write bucket, in tokens."""
-        return self._write.capacity
+        return self._buckets[False].capacity
 
     @property
     def default_cost(self) -> float:
@@ -209,20 +212,16 @@ class RateLimiter:
         :param method: the HTTP method, any case.
         :param path: a URL path, with or without ``/trade-api/v2`` and a query string.
         """
-        if self._margin is not None and is_margin_path(path):
-            return self._margin.cost_of(method, path)
-        return self._costs.cost_of(method, path)
+        return self._owner(path)._costs.cost_of(method, path)
 
     def available(self, method: str, path: str = "") -> float:
         """Tokens in the bucket ``method`` draws from, right now (negative while reserved).
 
         :param path: a margin path asks :attr:`margin`'s buckets.
         """
-        if self._margin is not None and is_margin_path(path):
-            return self._margin.available(method, path)
-        read = is_read(method)
-        with self._lock:
-            return (self._read if read else self._write).refilled(self._clock()).tokens
+        owner = self._owner(path)
+        with owner._lock:
+            return owner._buckets[is_read(method)].refilled(owner._clock()).tokens
 
     def acquire(self, method: str, path: str, *, cost: float | None = None) -> None:
         """Wait until a ``method`` request to ``path`` fits the budget, then take its tokens.
@@ -233,10 +232,8 @@ class RateLimiter:
             per item; clamped to the bucket's burst.
         :raises ConfigurationError: ``cost`` is not a number ≥ 0.
         """
-        if self._margin is not None and is_margin_path(path):
-            self._margin.acquire(method, path, cost=cost)
-            return
-        now, wait, amount = self._take(method, path, cost)
+        owner = self._owner(path)
+        now, wait, amount = owner._take(method, path, cost)
         if wait <= 0:
             return
         due = now + wait
@@ -244,10 +241,10 @@ class RateLimiter:
             "rate limit: %s %s waits %.3f s for %g tokens", method.upper(), path, wait, amount
         )
         while True:
-            remaining = due - self._clock()
+            remaining = due - owner._clock()
             if remaining <= 1e-9:
                 return
-            self._sleep(remaining)
+            owner._sleep(remaining)
 
     def reserve(self, method: str, path: str, *, cost: float | None = None) -> float:
         """Take the tokens of a ``method`` request to ``path`` now; the seconds to wait for them.
@@ -260,9 +257,7 @@ class RateLimiter:
             for it.
         :raises ConfigurationError: ``cost`` is not a number ≥ 0.
         """
-        if self._margin is not None and is_margin_path(path):
-            return self._margin.reserve(method, path, cost=cost)
-        return self._take(method, path, cost)[1]
+        return self._owner(path)._take(method, path, cost)[1]
 
     def try_acquire(self, method: str, path: str, *, cost: float | None = None) -> bool:
         """Take the request's tokens if the bucket has them now; never waits.
@@ -273,18 +268,13 @@ class RateLimiter:
         :returns: whether the tokens were taken.
         :raises ConfigurationError: ``cost`` is not a number ≥ 0.
         """
-        if self._margin is not None and is_margin_path(path):
-            return self._margin.try_acquire(method, path, cost=cost)
-        read, amount = self._price(method, path, cost)
-        with self._lock:
-            taken = (self._read if read else self._write).try_take(amount, self._clock())
-            if taken is None:
-                return False
-            if read:
-                self._read = taken
-            else:
-                self._write = taken
-            return True
+        owner = self._owner(path)
+        read, amount = owner._price(method, path, cost)
+        with owner._lock:
+            taken = owner._buckets[read].try_take(amount, owner._clock())
+            if taken is not None:
+                owner._buckets[read] = taken
+            return taken is not None
 
     def __repr__(self) -> str:
         return (
@@ -293,15 +283,17 @@ class RateLimiter:
             f"write_burst={self.write_burst:g}, default_cost={self.default_cost:g})"
         )
 
+    def _owner(self, path: str) -> RateLimiter:
+        """The limiter whose buckets a request to ``path`` draws from: :attr:`margin` or this."""
+        margin = self._margin
+        return margin if margin is not None and is_margin_path(path) else self
+
     def _take(self, method: str, path: str, cost: float | None) -> tuple[float, float, float]:
         """Reserve the tokens in this limiter's own buckets: (now, seconds to wait, tokens)."""
         read, amount = self._price(method, path, cost)
         with self._lock:
             now = self._clock()
-            if read:
-                self._read, wait = self._read.take(amount, now)
-            else:
-                self._write, wait = self._write.take(amount, now)
+            self._buckets[read], wait = self._buckets[read].take(amount, now)
         return now, wait, amount
 
     def _price(self, method: str, path: str, cost: float | None) -> tuple[bool, float]:
