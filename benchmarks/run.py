@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa  # noqa: E402
 from requests.adapters import BaseAdapter  # noqa: E402
 
-from requests_kalshi import DEMO, KalshiAuth, session  # noqa: E402
+from requests_kalshi import DEMO, KalshiAuth, RateLimiter, session  # noqa: E402
 
 KEY_ID = "a952bafb-1234-4d2b-9c3e-5f6a7b8c9d0e"
 PATH = "/trade-api/v2/portfolio/orders"
@@ -523,6 +523,38 @@ def bench_key_types(key: rsa.RSAPrivateKey, scale: Scale) -> list[Row]:
     return [Row("4. Ed25519 ÷ RSA-2048 (signed requests/s)", ratio, "info", None)]
 
 
+# -- 7. the shared rate limiter -----------------------------------------------------------
+
+
+def bench_limiter(key: rsa.RSAPrivateKey, scale: Scale) -> list[Row]:
+    """What pacing adds per request (a budget that never makes anyone wait), next to a sign."""
+    limiter = RateLimiter(read_per_second=1e12, write_per_second=1e12)
+    text = f"{int(time.time() * 1000)}GET{PATH}".encode()
+    acquire, raw = paired(
+        timed(lambda: limiter.acquire("GET", PATH), scale.stub_batch),
+        timed(lambda: key.sign(text, PSS, SHA256), scale.sign_batch),
+        scale.rounds,
+    )
+    reserve, acquire_again = paired(
+        timed(lambda: limiter.reserve("GET", PATH), scale.stub_batch),
+        timed(lambda: limiter.acquire("GET", PATH), scale.stub_batch),
+        scale.rounds,
+    )
+    log(
+        f"  acquire {statistics.median(acquire) * 1e6:.1f} µs, reserve "
+        f"{statistics.median(reserve) * 1e6:.1f} µs, raw sign {statistics.median(raw) * 1e6:.0f} µs"
+    )
+    return [
+        Row("7. RateLimiter.acquire ÷ raw RSA-2048 sign", median_ratio(acquire, raw), "info", None),
+        Row(
+            "7. RateLimiter.reserve (async path) ÷ acquire (threads)",
+            median_ratio(reserve, acquire_again),
+            "info",
+            None,
+        ),
+    ]
+
+
 # -- 5. import time ------------------------------------------------------------------------
 
 SIGNING = (
@@ -632,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few seconds; numbers are rough")
     parser.add_argument(
         "--only",
-        choices=["overhead", "scaling", "http", "keys", "import", "clients"],
+        choices=["overhead", "scaling", "http", "keys", "import", "clients", "limiter"],
         action="append",
         help="run only these benchmarks (repeatable)",
     )
@@ -649,6 +681,7 @@ def main(argv: list[str] | None = None) -> int:
         "keys": lambda: bench_key_types(key, scale),
         "import": lambda: bench_import(scale),
         "clients": lambda: bench_clients(key, scale),
+        "limiter": lambda: bench_limiter(key, scale),
     }
     rows: list[Row] = []
     started = time.monotonic()

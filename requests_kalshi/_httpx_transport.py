@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -20,13 +19,12 @@ import httpx
 
 from ._httpx_errors import error_for_httpx, failure_of, timestamp_refused
 from ._httpx_wire import MARK, Mark, sign_request, wire_path
-from .core.buckets import TokenBucket
 from .core.clock_skew import judge_clock
 from .core.http_dates import parse_http_date, retry_after_seconds
 from .core.retrying import Failure, RetryRules
 from .core.signature import ACCESS_TIMESTAMP
 from .errors import ConfigurationError
-from .ratelimit import READ_METHODS, RateLimiter
+from .ratelimit import RateLimiter
 
 __all__ = ["AsyncKalshiTransport", "KalshiTransport", "Policy"]
 
@@ -182,32 +180,6 @@ class Policy:
         return True
 
 
-class AsyncPacer:
-    """Kalshi's two token buckets for an event loop: reserving never blocks, waiting awaits.
-
-    Prices requests as the given :class:`RateLimiter` does, with buckets of its own.
-    """
-
-    def __init__(self, limiter: RateLimiter, monotonic: Callable[[], float]) -> None:
-        self._limiter = limiter
-        self._monotonic = monotonic
-        now = monotonic()
-        self._read = TokenBucket.full(limiter.read_per_second, limiter.read_burst, now)
-        self._write = TokenBucket.full(limiter.write_per_second, limiter.write_burst, now)
-        self._lock = threading.Lock()
-
-    def reserve(self, method: str, path: str) -> float:
-        """Take the tokens of a ``method`` request to ``path``; the seconds to wait for them."""
-        cost = self._limiter.cost_of(method, path)
-        with self._lock:
-            now = self._monotonic()
-            if method.upper() in READ_METHODS:
-                self._read, wait = self._read.take(cost, now)
-            else:
-                self._write, wait = self._write.take(cost, now)
-        return wait
-
-
 def _sign(step: Sign) -> None:
     sign_request(step.request, step.mark)
 
@@ -278,14 +250,16 @@ class AsyncKalshiTransport(httpx.AsyncBaseTransport):
         self._policy = policy
         self._sign_in_thread = sign_in_thread
         self._sleep = sleep
-        self._pacer: AsyncPacer | None = None
+        self._limiter: RateLimiter | None = None
         if policy.limiter is not None:
             if not isinstance(policy.limiter, RateLimiter):
                 raise ConfigurationError(
                     "async_client() paces with a tier name, a mapping or a RateLimiter; an "
                     "object with a blocking acquire() would stall the event loop."
                 )
-            self._pacer = AsyncPacer(policy.limiter, policy.monotonic)
+            # The limiter's own buckets, shared with every other client given it: the
+            # tokens are reserved under its lock, and only the wait is awaited here.
+            self._limiter = policy.limiter
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the wrapped transport with the client's policy."""
@@ -296,8 +270,8 @@ class AsyncKalshiTransport(httpx.AsyncBaseTransport):
             if isinstance(step, Wait):
                 await self._sleep(step.seconds)
             elif isinstance(step, Pace):
-                assert self._pacer is not None  # noqa: S101 - only yielded with a limiter
-                wait = self._pacer.reserve(step.method, step.path)
+                assert self._limiter is not None  # noqa: S101 - only yielded with a limiter
+                wait = self._limiter.reserve(step.method, step.path)
                 if wait > 0:
                     await self._sleep(wait)
             elif isinstance(step, Sign):

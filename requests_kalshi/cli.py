@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from requests_kalshi import cli_serve
 from requests_kalshi._cli_send import send
+from requests_kalshi._options import ENV_ENVIRONMENT
 from requests_kalshi._version import __version__
 from requests_kalshi.api_errors import error_for_response
 from requests_kalshi.auth import (
@@ -35,7 +35,7 @@ from requests_kalshi.auth import (
 )
 from requests_kalshi.environments import LOCAL, is_local, resolve_environment
 from requests_kalshi.errors import ConfigurationError, KalshiError, UnknownEnvironmentError
-from requests_kalshi.session import ENV_ENVIRONMENT, KalshiSession, session
+from requests_kalshi.session import KalshiSession, session
 
 if TYPE_CHECKING:
     pass
@@ -93,7 +93,8 @@ the key on Kalshi) and the environment. --online also calls GET /portfolio/balan
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` by default); return the exit status."""
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = _parser(serving="serve" in arguments).parse_args(arguments)
     with _log_to_stderr():
         try:
             status: int = args.run(args)
@@ -155,7 +156,12 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(*, serving: bool = True) -> argparse.ArgumentParser:
+    """The command line's parser; ``serving=False`` leaves ``serve``'s own options out.
+
+    ``serve`` and its options live in :mod:`requests_kalshi.cli_serve`, imported only when
+    the command line names ``serve``: other commands load neither it nor the testing kit.
+    """
     common = _Parser(add_help=False)
     options = common.add_argument_group("connection options")
     options.add_argument(
@@ -257,11 +263,14 @@ def _parser() -> argparse.ArgumentParser:
         "serve",
         help="run the local exchange in the foreground",
         description="Run the local exchange on 127.0.0.1 until Ctrl-C.",
-        epilog=cli_serve.EPILOG,
         formatter_class=formatter,
     )
-    cli_serve.add_arguments(serve)
-    serve.set_defaults(run=cli_serve.run)
+    if serving:
+        from requests_kalshi import cli_serve
+
+        serve.epilog = cli_serve.EPILOG
+        cli_serve.add_arguments(serve)
+        serve.set_defaults(run=cli_serve.run)
     return parser
 
 

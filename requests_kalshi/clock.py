@@ -9,6 +9,7 @@ import requests
 
 from .core.clock_skew import MAX_CORRECTION
 from .core.http_dates import parse_http_date
+from .errors import ConfigurationError
 from .signing import ACCESS_TIMESTAMP
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "clock_offset",
     "retry_after",
     "server_time",
+    "synced_offset",
 ]
 
 MAX_CLOCK_CORRECTION = MAX_CORRECTION
@@ -78,3 +80,27 @@ def retry_after(
         return float(value)
     when = parse_http_date(value)
     return None if when is None else max(0.0, when - now())
+
+
+def synced_offset(offset: float, measured: float | None) -> float:
+    """The clock offset after a clock sync measured the local clock ``measured`` seconds off.
+
+    What ``sync_clock()`` of every client sets: ``offset + measured``.
+
+    :param offset: the auth's clock offset now, in seconds.
+    :param measured: what :func:`clock_offset` measured; ``None`` without a usable ``Date``.
+    :raises ConfigurationError: no measurement, or one further than
+        :data:`MAX_CLOCK_CORRECTION` (the offset is then left alone).
+    """
+    if measured is None:
+        raise ConfigurationError(
+            "the server sent no usable Date header; set KalshiAuth.clock_offset yourself."
+        )
+    if abs(measured) > MAX_CLOCK_CORRECTION:
+        raise ConfigurationError(
+            f"the server's Date is {measured:+.0f} s away from the local clock, more than "
+            f"the {MAX_CLOCK_CORRECTION:.0f} s a correction may make; the clock offset was "
+            "not changed. Fix the system clock (enable NTP), or set "
+            "KalshiAuth.clock_offset yourself."
+        )
+    return offset + measured

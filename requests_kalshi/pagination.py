@@ -1,8 +1,15 @@
-"""Walking Kalshi's cursor-paginated list endpoints."""
+"""Walking Kalshi's cursor-paginated list endpoints.
+
+:class:`PageWalk` is the walk itself, with no I/O: the query of the next page, what a page's
+body yields, and when to stop. :func:`walk_pages` and :func:`walk_pages_async` drive it with
+a function that fetches one page (blocking, or awaited); :func:`paginate` is the walk over a
+:class:`~requests_kalshi.KalshiSession`, and the httpx clients' ``paginate`` methods are the
+same walk over theirs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import requests
@@ -10,13 +17,133 @@ import requests
 from .api_errors import raise_for_kalshi
 from .errors import ConfigurationError, KalshiError
 
-__all__ = ["PageCallback", "paginate"]
+__all__ = ["PageCallback", "PageWalk", "paginate", "walk_pages", "walk_pages_async"]
 
 MAX_PAGE_SIZE = 1000
 
-PageCallback = Callable[[int, int, requests.Response], object]
+PageCallback = Callable[[int, int, Any], object]
 """``on_page(page, items, response)``: the page's number (from 1), the number of items
-received so far (this page's included, at most ``limit``), and the page's response."""
+received so far (this page's included, at most ``limit``), and the page's response (a
+``requests`` or an ``httpx`` response, as the client gives)."""
+
+Page = tuple[Any, Any]
+"""One fetched page: its decoded JSON body and its response."""
+
+
+class PageWalk:
+    """One walk over a list endpoint's pages, following ``cursor``; no I/O of its own.
+
+    Ask :attr:`query` for the next page's query parameters, fetch it, and hand its body to
+    :meth:`items`, until :attr:`done`.
+
+    >>> walk = PageWalk("/markets", params={"status": "open"}, limit=3)
+    >>> walk.query
+    {'status': 'open', 'limit': 3}
+    >>> walk.items({"markets": [1, 2], "cursor": "c2"}, None), walk.query["cursor"]
+    ([1, 2], 'c2')
+    >>> walk.items({"markets": [3, 4], "cursor": "c3"}, None), walk.done
+    ([3], True)
+
+    Takes the arguments of :func:`paginate` but the session.
+
+    :raises ConfigurationError: a bad ``limit`` or ``max_pages``, or an ``on_page`` that is
+        not callable.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        key: str | None = None,
+        limit: int | None = None,
+        max_pages: int | None = None,
+        on_page: PageCallback | None = None,
+    ) -> None:
+        for name, value in (("limit", limit), ("max_pages", max_pages)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
+                raise ConfigurationError(
+                    f"{name} must be a whole number ≥ 1 or None, not {value!r}."
+                )
+        if on_page is not None and not callable(on_page):
+            raise ConfigurationError(
+                f"on_page must be a function of (page, items, response), not {on_page!r}."
+            )
+        self.path = path
+        self._key = key
+        self._limit = limit
+        self._max_pages = max_pages
+        self._on_page = on_page
+        self._query = dict(params or {})
+        self._query.pop("cursor", None)
+        if limit is not None and "limit" not in self._query:
+            self._query["limit"] = min(limit, MAX_PAGE_SIZE)
+        self._yielded = self._pages = 0
+        self._cursor: str | None = None
+        self._stuck = False
+        self.done = False
+        """Whether the walk is over: no more pages to ask for."""
+
+    @property
+    def query(self) -> dict[str, Any]:
+        """The query parameters of the next page (with its ``cursor``).
+
+        :raises KalshiError: the last page answered the cursor it was sent (asking again
+            would loop forever).
+        """
+        if self._stuck:
+            raise KalshiError(
+                f"{self.path} answered the cursor it was sent ({self._cursor!r}); stopping "
+                "instead of asking for the same page forever."
+            )
+        return dict(self._query)
+
+    def items(self, body: Any, response: Any) -> list[Any]:
+        """The items a page yields, given its decoded ``body``; moves the walk on.
+
+        Calls ``on_page`` first, with ``response``.
+
+        :raises KalshiError: the body has no list field, or ``key`` is not in it.
+        """
+        self._pages += 1
+        items = _items(body, self._key, self.path)
+        if self._limit is not None:
+            items = items[: self._limit - self._yielded]
+        if self._on_page is not None:
+            self._on_page(self._pages, self._yielded + len(items), response)
+        self._yielded += len(items)
+        sent, cursor = self._cursor, body.get("cursor")
+        self.done = (
+            (self._limit is not None and self._yielded >= self._limit)
+            or not cursor
+            or (self._max_pages is not None and self._pages >= self._max_pages)
+        )
+        self._stuck = not self.done and cursor == sent
+        self._cursor = cursor
+        self._query["cursor"] = cursor
+        return items
+
+
+def walk_pages(walk: PageWalk, fetch: Callable[[dict[str, Any]], Page]) -> Iterator[Any]:
+    """Yield the items of ``walk``, fetching each page with ``fetch(query)``.
+
+    ``fetch`` returns the page's decoded body and its response, or raises for an error.
+    """
+    while not walk.done:
+        body, response = fetch(walk.query)
+        yield from walk.items(body, response)
+
+
+async def walk_pages_async(
+    walk: PageWalk, fetch: Callable[[dict[str, Any]], Awaitable[Page]]
+) -> AsyncIterator[Any]:
+    """:func:`walk_pages` for an event loop: each page is awaited."""
+    while not walk.done:
+        body, response = await fetch(walk.query)
+        for item in walk.items(body, response):
+            yield item
 
 
 def paginate(
@@ -62,46 +189,14 @@ def paginate(
     :raises ConfigurationError: a bad ``limit`` or ``max_pages``, or an ``on_page`` that is
         not callable.
     """
-    for name, value in (("limit", limit), ("max_pages", max_pages)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 1
-        ):
-            raise ConfigurationError(f"{name} must be a whole number ≥ 1 or None, not {value!r}.")
-    if on_page is not None and not callable(on_page):
-        raise ConfigurationError(
-            f"on_page must be a function of (page, items, response), not {on_page!r}."
-        )
-    query = dict(params or {})
-    query.pop("cursor", None)
-    if limit is not None and "limit" not in query:
-        query["limit"] = min(limit, MAX_PAGE_SIZE)
-    yielded = pages = 0
-    cursor: str | None = None
-    while True:
-        if cursor:
-            query["cursor"] = cursor
+    walk = PageWalk(path, params=params, key=key, limit=limit, max_pages=max_pages, on_page=on_page)
+
+    def fetch(query: dict[str, Any]) -> Page:
         response = session.get(path, params=query, **request_options)
         raise_for_kalshi(response)
-        body = response.json()
-        pages += 1
-        items = _items(body, key, path)
-        if limit is not None:
-            items = items[: limit - yielded]
-        if on_page is not None:
-            on_page(pages, yielded + len(items), response)
-        for item in items:
-            yield item
-            yielded += 1
-        if limit is not None and yielded >= limit:
-            return
-        sent, cursor = cursor, body.get("cursor")
-        if not cursor or (max_pages is not None and pages >= max_pages):
-            return
-        if cursor == sent:
-            raise KalshiError(
-                f"{path} answered the cursor it was sent ({cursor!r}); stopping instead of "
-                "asking for the same page forever."
-            )
+        return response.json(), response
+
+    return walk_pages(walk, fetch)
 
 
 def _items(body: Any, key: str | None, path: str) -> list[Any]:

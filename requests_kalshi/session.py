@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 import os
 import random
 import sys
@@ -20,11 +19,12 @@ from requests.auth import AuthBase
 from requests.sessions import merge_setting
 from requests.utils import default_user_agent, get_environ_proxies, rewind_body
 
+from ._options import Timeout, checked_timeout, resolve_options
 from ._version import __version__
 from .api_errors import parse_error_body, raise_for_kalshi
-from .auth import ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT, KalshiAuth, signer_of
-from .clock import MAX_CLOCK_CORRECTION, clock_offset, server_time
-from .environments import Environment, is_local, resolve_environment
+from .auth import KalshiAuth, signer_of
+from .clock import MAX_CLOCK_CORRECTION, clock_offset, server_time, synced_offset
+from .environments import Environment, resolve_environment
 from .errors import ConfigurationError
 from .keys import KeySource
 from .pagination import PageCallback, paginate
@@ -36,12 +36,8 @@ __all__ = ["DEFAULT_TIMEOUT", "KalshiSession", "RateLimiterLike", "session"]
 
 log = logging.getLogger("requests_kalshi")
 
-ENV_ENVIRONMENT = "KALSHI_ENV"
-
 DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 30.0)
 """(connect, read) seconds used when a request gives no ``timeout``."""
-
-Timeout = float | tuple[float | None, float | None] | None
 
 if TYPE_CHECKING:
     from requests.sessions import _Settings
@@ -135,7 +131,7 @@ class KalshiSession(requests.Session):
         self.retry = RetryPolicy() if retry is None else retry
         if not isinstance(self.retry, RetryPolicy):
             raise ConfigurationError("retry must be a RetryPolicy.")
-        self.timeout = _checked_timeout(timeout)
+        self.timeout = checked_timeout(timeout)
         self.raise_errors = bool(raise_errors)
         self.correct_clock = bool(correct_clock)
         for name, function in (("sleep", sleep), ("jitter", jitter), ("monotonic", monotonic)):
@@ -387,19 +383,7 @@ class KalshiSession(requests.Session):
         if not isinstance(self.auth, KalshiAuth):
             raise ConfigurationError("sync_clock() needs a session with a KalshiAuth.")
         response = self.get("/exchange/status")
-        measured = clock_offset(response)
-        if measured is None:
-            raise ConfigurationError(
-                "the server sent no usable Date header; set KalshiAuth.clock_offset yourself."
-            )
-        if abs(measured) > MAX_CLOCK_CORRECTION:
-            raise ConfigurationError(
-                f"the server's Date is {measured:+.0f} s away from the local clock, more than "
-                f"the {MAX_CLOCK_CORRECTION:.0f} s a correction may make; the clock offset was "
-                "not changed. Fix the system clock (enable NTP), or set "
-                "KalshiAuth.clock_offset yourself."
-            )
-        self.auth.clock_offset += measured
+        self.auth.clock_offset = synced_offset(self.auth.clock_offset, clock_offset(response))
         log.info("clock offset set to %+.1f s", self.auth.clock_offset)
         return self.auth.clock_offset
 
@@ -484,26 +468,6 @@ def _rate_limiter(spec: Any, session: KalshiSession) -> RateLimiterLike | None:
     return resolve_rate_limit(spec, session)
 
 
-def _checked_timeout(timeout: Timeout) -> Timeout:
-    values = timeout if isinstance(timeout, tuple) else (timeout,)
-    if isinstance(timeout, tuple) and len(timeout) != 2:
-        raise ConfigurationError("timeout must be seconds or a (connect, read) pair.")
-    for value in values:
-        if value is None:
-            continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or value <= 0
-        ):
-            raise ConfigurationError(
-                f"timeout must be a finite number of seconds > 0, a (connect, read) pair or "
-                f"None (wait forever), not {timeout!r}."
-            )
-    return timeout
-
-
 def session(
     env: str | Environment | None = None,
     *,
@@ -561,54 +525,9 @@ def session(
     :raises UnknownEnvironmentError: an unknown environment.
     :raises KeyLoadError: the key cannot be loaded.
     """
-    variables = os.environ if environ is None else environ
-    if env is None:
-        env = variables.get(ENV_ENVIRONMENT, "").strip() or "demo"
-    local = is_local(env)
-    environment = None if local else resolve_environment(env)
-    if auth is not None and (key_id is not None or private_key is not None):
-        raise ConfigurationError("pass either auth= or key_id= and private_key=, not both.")
-    allowed_hosts = tuple(allowed_hosts)
-    if auth is not None and (password is not None or allowed_hosts):
-        raise ConfigurationError(
-            "password= and allowed_hosts= build a KalshiAuth; with auth= given, pass them to "
-            "KalshiAuth(...) instead."
-        )
-    if auth is None and (key_id is not None or private_key is not None):
-        if key_id is None or private_key is None:
-            missing = "key_id" if key_id is None else "private_key"
-            raise ConfigurationError(f"{missing} is missing: pass both key_id= and private_key=.")
-        auth = KalshiAuth(key_id, private_key, password=password, allowed_hosts=allowed_hosts)
-    elif auth is None and password is not None:
-        raise ConfigurationError("password= was given without key_id= and private_key=.")
-    elif (
-        auth is None
-        and not local
-        and any(variables.get(name) for name in (ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT))
-    ):
-        auth = KalshiAuth.from_env(variables, allowed_hosts=allowed_hosts)
-    elif auth is None and allowed_hosts:
-        raise ConfigurationError(
-            "allowed_hosts= was given without credentials: pass key_id= and private_key= "
-            "(or set KALSHI_API_KEY_ID and a key variable)."
-        )
-    if retry is None:
-        retry = RetryPolicy(
-            total=3 if retries is None else retries,
-            backoff_factor=0.5 if backoff_factor is None else backoff_factor,
-        )
-    elif retries is not None or backoff_factor is not None:
-        raise ConfigurationError("pass either retry= or retries=/backoff_factor=, not both.")
-    options: dict[str, Any] = {
-        "auth": auth,
-        "retry": retry,
-        "timeout": timeout,
-        "rate_limit": rate_limit,
-        "raise_errors": raise_errors,
-        "correct_clock": correct_clock,
-    }
-    if environment is None:
+    options = resolve_options(**locals())  # every parameter here is an option
+    if options.environment is None:
         from .local import local_session
 
-        return local_session(**options)
-    return KalshiSession(environment, **options)
+        return local_session(**options.session_options())
+    return KalshiSession(options.environment, **options.session_options())

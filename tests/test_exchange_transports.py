@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
@@ -55,6 +56,22 @@ def test_the_testing_api_acts_on_the_core() -> None:
         ex._keys  # noqa: B018
     with pytest.raises(AttributeError):
         ex.no_such_thing  # noqa: B018
+
+
+def test_the_fronts_methods_are_the_cores_to_the_signature() -> None:
+    from requests_kalshi.testing.front import ExchangeFront
+
+    methods = [
+        name
+        for name, member in vars(ExchangeFront).items()
+        if not name.startswith("_") and inspect.isfunction(member)
+    ]
+    assert {"fail_next", "delay_next", "drop_next", "watch_requests", "now"} <= set(methods)
+    for name in methods:
+        core_method = getattr(SimulatedExchange, name)
+        front_method = getattr(ExchangeFront, name)
+        assert inspect.signature(front_method) == inspect.signature(core_method), name
+        assert front_method.__doc__ == core_method.__doc__, name
 
 
 @pytest.mark.parametrize("transport", [LocalExchange, KalshiMock])

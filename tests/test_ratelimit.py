@@ -771,3 +771,20 @@ def test_a_long_unreadable_body_is_shortened_in_the_message(kalshi: KalshiSessio
         RateLimiter.from_account(kalshi)
     assert "x" * 150 + "…" in str(info.value)
     assert len(str(info.value)) < 500
+
+
+def test_reserve_takes_the_tokens_now_and_says_how_long_to_wait() -> None:
+    clock = FakeClock()
+    lim = limiter(clock)  # reads: 100 tokens/s, burst 100, cost 10
+    assert [lim.reserve("GET", "/markets") for _ in range(10)] == [0.0] * 10
+    assert lim.reserve("GET", "/markets") == pytest.approx(0.1)
+    assert lim.reserve("GET", "/markets", cost=500) == pytest.approx(1.1)  # clamped to 100
+    assert lim.available("GET") == pytest.approx(-110)
+    assert clock.sleeps == []  # reserving never sleeps
+    lim.acquire("GET", "/markets")  # queued behind both reservations
+    assert clock.sleeps == [pytest.approx(1.2)]
+    assert lim.reserve("DELETE", "/margin/orders/x") == 0.0  # margin: its own buckets
+    assert lim.margin is not None
+    assert lim.margin.available("DELETE", "/margin/orders/x") == 99
+    with pytest.raises(ConfigurationError, match="cost must be"):
+        lim.reserve("GET", "/markets", cost=-1)

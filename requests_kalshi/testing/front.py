@@ -9,8 +9,9 @@ one account: ``KalshiMock(core=local_exchange.core)``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from requests_kalshi.auth import KalshiAuth
 from requests_kalshi.errors import ConfigurationError
@@ -20,6 +21,9 @@ from .simulator import RecordedRequest, SimulatedExchange
 from .state import ExchangeState
 
 __all__ = ["ExchangeFront"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def make_core(core: SimulatedExchange | None, options: Mapping[str, Any]) -> SimulatedExchange:
@@ -45,6 +49,22 @@ def make_core(core: SimulatedExchange | None, options: Mapping[str, Any]) -> Sim
             "both: a core given is used as it is."
         )
     return core
+
+
+def _forward(
+    method: Callable[Concatenate[SimulatedExchange, P], R],
+) -> Callable[Concatenate[ExchangeFront, P], R]:
+    """``method`` of the core as a method of a transport: called on the transport's core.
+
+    It keeps the core method's name, docstring and signature (``functools.wraps``), for
+    ``help()``, the API reference and type checkers alike.
+    """
+
+    @functools.wraps(method)
+    def forwarded(self: ExchangeFront, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return method(self.core, *args, **kwargs)
+
+    return forwarded
 
 
 class ExchangeFront:
@@ -107,80 +127,20 @@ class ExchangeFront:
         """The account balance in cents (what ``GET /portfolio/balance`` reports)."""
         return self.core.balance
 
-    def now(self) -> float:
-        """The exchange's clock; see :meth:`SimulatedExchange.now`."""
-        return self.core.now()
-
-    def register_key(self, key_id: str, public_key: Any) -> None:
-        """Accept signatures from another key; see :meth:`SimulatedExchange.register_key`."""
-        self.core.register_key(key_id, public_key)
-
-    def private_key_pem(self) -> bytes:
-        """The throwaway private key as PKCS#8 PEM, for programs in other languages."""
-        return self.core.private_key_pem()
-
-    def set_rate_limit(self, limit: RateLimit | str | None) -> None:
-        """Refuse requests above ``limit``; see :meth:`SimulatedExchange.set_rate_limit`."""
-        self.core.set_rate_limit(limit)
-
     @property
     def rate_limit(self) -> RateLimit | None:
         """The rate limit in force, or ``None``."""
         return self.core.rate_limit
 
-    def watch_requests(self, listener: Callable[[RecordedRequest], None]) -> Callable[[], None]:
-        """Call ``listener`` per request: :meth:`~.SimulatedExchange.watch_requests`."""
-        return self.core.watch_requests(listener)
-
-    def fail_next(
-        self,
-        n: int = 1,
-        *,
-        status: int = 500,
-        path: str | None = None,
-        method: str | None = None,
-        body: Any = None,
-        after_processing: bool = False,
-    ) -> None:
-        """Fail the next ``n`` matching requests: :meth:`~.SimulatedExchange.fail_next`."""
-        self.core.fail_next(
-            n,
-            status=status,
-            path=path,
-            method=method,
-            body=body,
-            after_processing=after_processing,
-        )
-
-    def delay_next(
-        self,
-        n: int = 1,
-        *,
-        seconds: float,
-        path: str | None = None,
-        method: str | None = None,
-        after_processing: bool = False,
-    ) -> None:
-        """Delay the next ``n`` matching requests: :meth:`~.SimulatedExchange.delay_next`."""
-        self.core.delay_next(
-            n, seconds=seconds, path=path, method=method, after_processing=after_processing
-        )
-
-    def drop_next(
-        self,
-        n: int = 1,
-        *,
-        path: str | None = None,
-        method: str | None = None,
-        after_processing: bool = False,
-    ) -> None:
-        """Drop the next ``n`` matching requests: :meth:`~.SimulatedExchange.drop_next`."""
-        self.core.drop_next(n, path=path, method=method, after_processing=after_processing)
-
-    def clear_faults(self) -> None:
-        """Forget every planned fault."""
-        self.core.clear_faults()
-
-    def clear_requests(self) -> None:
-        """Forget the requests received so far."""
-        self.core.clear_requests()
+    # The testing methods are the core's own: the same signatures and docstrings, bound to
+    # this transport's core, so the two cannot drift apart.
+    now = _forward(SimulatedExchange.now)
+    register_key = _forward(SimulatedExchange.register_key)
+    private_key_pem = _forward(SimulatedExchange.private_key_pem)
+    set_rate_limit = _forward(SimulatedExchange.set_rate_limit)
+    watch_requests = _forward(SimulatedExchange.watch_requests)
+    fail_next = _forward(SimulatedExchange.fail_next)
+    delay_next = _forward(SimulatedExchange.delay_next)
+    drop_next = _forward(SimulatedExchange.drop_next)
+    clear_faults = _forward(SimulatedExchange.clear_faults)
+    clear_requests = _forward(SimulatedExchange.clear_requests)

@@ -67,7 +67,7 @@ class RateLimit:
     ``RateLimit()`` is the Basic tier: 200 read and 100 write tokens a second, in buckets of
     200 and 100, so 20 reads and 10 writes a second at the default cost of 10.
     ``RateLimit(tier="advanced")`` takes another tier's figures (see
-    :data:`~requests_kalshi.ratelimit.TIERS`); explicit figures override the tier's.
+    :data:`~requests_kalshi.ratelimit.tiers.TIERS`); explicit figures override the tier's.
 
     :ivar tier: the tier: its figures, and the ``usage_tier`` ``GET /account/limits`` reports.
     :ivar read_per_second: read tokens refilled each second (``GET``, ``HEAD``, ``OPTIONS``).
