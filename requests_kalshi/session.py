@@ -18,12 +18,26 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import AuthBase
 from requests.sessions import merge_setting
-from requests.utils import default_user_agent, get_environ_proxies, rewind_body
+from requests.utils import default_user_agent, get_environ_proxies
 
+from ._requests_flow import ANSWERS, fresh_attempt, replayable, sign_attempt
 from ._version import __version__
-from .api_errors import parse_error_body, raise_for_kalshi
+from .api_errors import raise_for_kalshi
 from .auth import ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT, KalshiAuth, signer_of
-from .clock import MAX_CLOCK_CORRECTION, clock_offset, server_time
+from .clock import MAX_CLOCK_CORRECTION, clock_offset
+from .core.attempts import (
+    AttemptPolicy,
+    Close,
+    Hop,
+    Pace,
+    Read,
+    Send,
+    SetOffset,
+    Sign,
+    Step,
+    Wait,
+    drive,
+)
 from .environments import Environment, is_local, resolve_environment
 from .errors import ConfigurationError
 from .keys import KeySource
@@ -50,8 +64,6 @@ if TYPE_CHECKING:
 _CACHE_PROXIES = sys.platform not in ("darwin", "win32")
 # Redirect hops that follow a hop which went out unsigned: never signed again.
 _UNSIGNED_CHAINS: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
-# One clock correction at a time, so that threads refused together do not add up their fixes.
-_CLOCK_LOCK = threading.Lock()
 
 
 class RateLimiterLike(Protocol):
@@ -222,67 +234,52 @@ class KalshiSession(requests.Session):
         in an error is not repeated from the start.
         """
         kwargs.setdefault("timeout", self.timeout)
-        method = (request.method or "GET").upper()
-        path = urlsplit(request.url or "").path or "/"
         signer = signer_of(request)
         signing = signer if signer is not None and self._signs(signer, request) else None
         if signing is not None and urlsplit(request.url or "").scheme.lower() == "http":
             # Plain http is signed only for loopback: never hand it to a proxy in clear text.
             kwargs["proxies"] = {}
-        # Retries are Kalshi's business: a hop outside the trusted hosts is not repeated.
-        replayable = _replayable(request) and (signer is None or signing is not None)
-        started = self._monotonic()
-        retries = 0
-        clock_corrected = False
+        hop = Hop(
+            method=(request.method or "GET").upper(),
+            path=urlsplit(request.url or "").path or "/",
+            replayable=replayable(request),
+            signed=signer is not None,
+            trusted=signing is not None,
+        )
         attempt = request
-        while True:
-            if self.rate_limiter is not None:
-                self.rate_limiter.acquire(method, path)
-            if signing is not None:
-                signing.sign_request(attempt)  # now, after every wait
-            elif signer is not None:
-                strip_signature(attempt)
-            try:
-                response = super().send(attempt, **kwargs)
-            except requests.RequestException as error:
-                failed = getattr(error, "request", None)
-                if failed is not None and failed is not attempt:
-                    raise  # a later redirect hop failed; it had its own retries
-                delay = self._retry_delay(retries, started, replayable)
-                if delay is None or not self.retry.retries_error(method, error):
-                    raise
-                log.warning(
-                    "%s %s failed (%s); retry %d in %.2f s",
-                    method, path, type(error).__name__, retries + 1, delay,
-                )  # fmt: skip
+
+        def act(step: Step) -> object:
+            nonlocal attempt
+            if isinstance(step, Wait):
+                self._sleep(step.seconds)
+            elif isinstance(step, Pace):
+                assert self.rate_limiter is not None  # noqa: S101 - only yielded with one
+                self.rate_limiter.acquire(step.method, step.path)
+            elif isinstance(step, Sign):
+                return sign_attempt(attempt, signing)  # now, after every wait
+            elif isinstance(step, Send):
+                try:
+                    return super(KalshiSession, self).send(attempt, **kwargs)
+                except requests.RequestException as error:
+                    failed = getattr(error, "request", None)
+                    if failed is not None and failed is not attempt:
+                        raise  # a later redirect hop failed; it had its own retries
+                    return error
+            elif isinstance(step, Read):
+                step.response.content  # noqa: B018 - reads the body
+            elif isinstance(step, Close):
+                step.response.close()
+            elif isinstance(step, SetOffset):
+                assert signing is not None  # noqa: S101 - only a signed request's clock
+                signing.clock_offset = step.offset
             else:
-                # After redirects, the response is the last hop's, which had its own retries.
-                first_hop = not response.history
-                if (
-                    first_hop
-                    and not clock_corrected
-                    and replayable
-                    and signing is not None
-                    and self._corrects_clock(response, signing)
-                ):
-                    clock_corrected = True
-                    attempt = self._fresh_attempt(request)
-                    continue
-                delay = None
-                if first_hop and self.retry.retries_response(method, response.status_code):
-                    delay = self._retry_delay(retries, started, replayable, response)
-                if delay is None:
-                    if self.raise_errors:
-                        raise_for_kalshi(response)
-                    return response
-                log.warning(
-                    "%s %s answered %d; retry %d in %.2f s",
-                    method, path, response.status_code, retries + 1, delay,
-                )  # fmt: skip
-                response.close()
-            self._sleep(delay)
-            retries += 1
-            attempt = self._fresh_attempt(request)
+                attempt = fresh_attempt(request)
+            return None
+
+        response = drive(self._attempt_policy().attempts(hop, ANSWERS), act)
+        if self.raise_errors:
+            raise_for_kalshi(response)
+        return response
 
     def merge_environment_settings(
         self,
@@ -406,73 +403,18 @@ class KalshiSession(requests.Session):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} auth={self.auth!r}>"
 
-    def _retry_delay(
-        self,
-        retries: int,
-        started: float,
-        replayable: bool,
-        response: requests.Response | None = None,
-    ) -> float | None:
-        if retries >= self.retry.total or not replayable:
-            return None
-        delay = self.retry.retry_after(response) if response is not None else None
-        if delay is None:
-            delay = self.retry.backoff(retries, self._jitter())
-        if self._monotonic() - started + delay > self.retry.budget:
-            return None
-        return delay
-
-    def _corrects_clock(self, response: requests.Response, signer: KalshiAuth | None) -> bool:
-        if response.status_code != 401 or signer is None or not self.correct_clock:
-            return False
-        if "header_timestamp_expired" not in parse_error_body(response)[::2]:
-            return False
-        measured = clock_offset(response)  # how far off this request's timestamp was
-        server = server_time(response)
-        if measured is None or server is None:
-            return False
-        with _CLOCK_LOCK:
-            # Correct the clock as it is now, not as it was when this request was signed:
-            # threads refused at the same time then all arrive at the same offset.
-            drift = server + 0.5 - signer.timestamp_ms() / 1000
-            if abs(drift) <= MAX_CLOCK_CORRECTION:
-                signer.clock_offset += drift
-        if abs(drift) > MAX_CLOCK_CORRECTION:
-            log.warning(
-                "Kalshi refused the timestamp, and the server's Date is %+.0f s away from the "
-                "local clock: more than the %.0f s a correction may make, so the clock was not "
-                "corrected and the request is not retried; fix the system clock",
-                drift,
-                MAX_CLOCK_CORRECTION,
-            )
-            return False
-        log.warning(
-            "Kalshi refused the timestamp: the local clock is off by %+.1f s; "
-            "clock offset is now %+.1f s, retrying once",
-            measured,
-            signer.clock_offset,
-        )
-        response.close()
-        return True
-
     @staticmethod
     def _signs(signer: KalshiAuth, request: requests.PreparedRequest) -> bool:
         return request not in _UNSIGNED_CHAINS and signer.signs_for(request.url or "")
 
-    @staticmethod
-    def _fresh_attempt(request: requests.PreparedRequest) -> requests.PreparedRequest:
-        attempt = request.copy()
-        body: object = attempt.body
-        if body is not None and not isinstance(body, (bytes, str)):
-            rewind_body(attempt)
-        return attempt
-
-
-def _replayable(request: requests.PreparedRequest) -> bool:
-    body: object = request.body
-    if body is None or isinstance(body, (bytes, str)):
-        return True
-    return hasattr(body, "seek") and isinstance(getattr(request, "_body_position", None), int)
+    def _attempt_policy(self) -> AttemptPolicy:
+        return AttemptPolicy(
+            rules=self.retry,
+            pace=self.rate_limiter is not None,
+            correct_clock=self.correct_clock,
+            monotonic=self._monotonic,
+            jitter=self._jitter,
+        )
 
 
 def _rate_limiter(spec: Any, session: KalshiSession) -> RateLimiterLike | None:
