@@ -46,9 +46,9 @@ def sign_attempt(attempt: requests.PreparedRequest, auth: KalshiAuth | None) -> 
     if auth is None:
         strip_signature(attempt)
         return None
-    offset, clock = auth.clock_offset, auth._clock
+    signer = auth.signer
     auth.sign_request(attempt)
-    return Signed(int(attempt.headers[ACCESS_TIMESTAMP]), offset, clock)
+    return Signed(int(attempt.headers[ACCESS_TIMESTAMP]), signer.offset, signer.clock)
 
 
 def replayable(request: requests.PreparedRequest) -> bool:

@@ -23,7 +23,7 @@ from requests.utils import default_user_agent, get_environ_proxies
 from ._requests_flow import ANSWERS, fresh_attempt, replayable, sign_attempt
 from ._version import __version__
 from .api_errors import raise_for_kalshi
-from .auth import ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT, KalshiAuth, signer_of
+from .auth import KalshiAuth, signer_of
 from .clock import MAX_CLOCK_CORRECTION, clock_offset
 from .core.attempts import (
     AttemptPolicy,
@@ -38,6 +38,7 @@ from .core.attempts import (
     Wait,
     drive,
 )
+from .credentials import ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT
 from .environments import Environment, is_local, resolve_environment
 from .errors import ConfigurationError
 from .keys import KeySource

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from requests_kalshi import KalshiAuth, RetryPolicy
+from requests_kalshi import KalshiAuth, RetryPolicy, UntrustedHostError
 from requests_kalshi.core.attempts import (
     AttemptPolicy,
     Close,
@@ -210,3 +211,32 @@ def test_requests_failures(error: requests.RequestException, failure: Failure) -
 def test_a_proxy_error_is_not_retried_as_documented() -> None:
     """The table said "proxy error: not retried"; a GET through a failing proxy was retried."""
     assert not RetryPolicy().retries_error("GET", requests.exceptions.ProxyError("refused"))
+
+
+# --- one signer for every client --------------------------------------------------------------
+
+
+def test_the_requests_auth_signs_through_the_core_signer(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    auth = KalshiAuth(KEY_ID, ed_key, clock=lambda: 1000.0, allowed_hosts=["proxy.example.com"])
+    first = auth.signer
+    auth.clock_offset = 2.5
+    assert first.offset == 0.0  # a value: the offset replaced it
+    assert (auth.signer.offset, auth.signer.key_id, auth.timestamp_ms()) == (2.5, KEY_ID, 1_002_500)
+    assert auth.signer.extra_hosts == frozenset({"proxy.example.com"})
+    headers = auth.headers("GET", "/trade-api/v2/markets")
+    assert headers["KALSHI-ACCESS-TIMESTAMP"] == "1002500"
+    text = b"1002500GET/trade-api/v2/markets"
+    ed_key.public_key().verify(base64.b64decode(headers["KALSHI-ACCESS-SIGNATURE"]), text)
+
+
+def test_the_requests_auth_refuses_a_kalshi_host_on_another_port(
+    ed_key: ed25519.Ed25519PrivateKey,
+) -> None:
+    """As the httpx auth did: Kalshi serves its API on 443 only (any port was trusted)."""
+    auth = KalshiAuth(KEY_ID, ed_key)
+    url = "https://external-api.kalshi.com:8443/trade-api/v2/markets"
+    assert not auth.signs_for(url)
+    with pytest.raises(UntrustedHostError, match="port 443 only"):
+        auth.headers("GET", url)
+    with pytest.raises(UntrustedHostError, match="port 443 only"):
+        requests.Request("GET", url, auth=auth).prepare()
