@@ -36,6 +36,7 @@ from .core.attempts import (
     drive_async,
 )
 from .core.buckets import TokenBucket
+from .core.redirects import SignatureAction, hop_action
 from .core.retrying import Failure, RetryRules
 from .core.signature import ACCESS_TIMESTAMP
 from .errors import ConfigurationError
@@ -85,15 +86,18 @@ class Policy:
     monotonic: Callable[[], float] = time.monotonic
     jitter: Callable[[], float] = random.random
 
-    def attempts(self, request: httpx.Request) -> Flow[httpx.Response]:
-        """The core's flow of steps for sending ``request``; returns the final response."""
+    def attempts(self, request: httpx.Request, *, trusted: bool) -> Flow[httpx.Response]:
+        """The core's flow of steps for sending ``request``; returns the final response.
+
+        :param trusted: whether the request is signed (else, if marked, stripped).
+        """
         mark = _mark_of(request)
         hop = Hop(
             method=request.method.upper(),
             path=wire_path(request.url),
             replayable=isinstance(request.stream, httpx.ByteStream),
             signed=mark is not None,
-            trusted=mark is not None and mark.auth.signer.trusts(target_of(request.url)),
+            trusted=trusted,
         )
         core = AttemptPolicy(
             rules=self.rules,
@@ -116,9 +120,23 @@ def _mark_of(request: httpx.Request) -> Mark | None:
     return mark if isinstance(mark, Mark) else None
 
 
-def _sign(request: httpx.Request, mark: Mark) -> Signed | None:
+# Set on a hop that went out unsigned; httpx copies a hop's extensions to the next hop.
+_UNSIGNED_BEFORE = "requests_kalshi.unsigned_before"
+
+
+def _signs(request: httpx.Request, mark: Mark) -> bool:
+    """Whether this hop is signed (the core's redirect rule); remembered for the next hops."""
+    unsigned_before = bool(request.extensions.get(_UNSIGNED_BEFORE))
+    target = target_of(request.url)
+    action = hop_action(mark.auth.signer, target, unsigned_before=unsigned_before)
+    if action is SignatureAction.STRIP:
+        request.extensions[_UNSIGNED_BEFORE] = True
+    return action is SignatureAction.RESIGN
+
+
+def _sign(request: httpx.Request, mark: Mark, trusted: bool) -> Signed | None:
     signer = mark.auth.signer
-    sign_request(request, mark)
+    sign_request(request, mark, trusted=trusted)
     stamp = request.headers.get(ACCESS_TIMESTAMP)
     if mark.signed_for is None or stamp is None:
         return None
@@ -173,6 +191,7 @@ class KalshiTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the wrapped transport with the client's policy."""
         policy, mark = self._policy, _mark_of(request)
+        trusted = mark is not None and _signs(request, mark)
 
         def act(step: Step) -> object:
             if isinstance(step, Wait):
@@ -182,7 +201,7 @@ class KalshiTransport(httpx.BaseTransport):
                 policy.limiter.acquire(step.method, step.path)
             elif isinstance(step, Sign):
                 assert mark is not None  # noqa: S101 - only yielded for a marked request
-                return _sign(request, mark)
+                return _sign(request, mark, trusted)
             elif isinstance(step, Send):
                 try:
                     response = self._inner.handle_request(request)
@@ -198,7 +217,7 @@ class KalshiTransport(httpx.BaseTransport):
                 _set_offset(request, step)
             return None  # Rewind: an httpx request's byte stream replays as it is
 
-        response = drive(policy.attempts(request), act)
+        response = drive(policy.attempts(request, trusted=trusted), act)
         if policy.raise_errors and response.status_code >= 400:
             response.read()
         return policy.finish(response)
@@ -238,6 +257,7 @@ class AsyncKalshiTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the wrapped transport with the client's policy."""
         policy, mark = self._policy, _mark_of(request)
+        trusted = mark is not None and _signs(request, mark)
 
         async def act(step: Step) -> object:
             if isinstance(step, Wait):
@@ -250,8 +270,8 @@ class AsyncKalshiTransport(httpx.AsyncBaseTransport):
             elif isinstance(step, Sign):
                 assert mark is not None  # noqa: S101 - only yielded for a marked request
                 if self._sign_in_thread:
-                    return await asyncio.to_thread(_sign, request, mark)
-                return _sign(request, mark)
+                    return await asyncio.to_thread(_sign, request, mark, trusted)
+                return _sign(request, mark, trusted)
             elif isinstance(step, Send):
                 try:
                     response = await self._inner.handle_async_request(request)
@@ -267,7 +287,7 @@ class AsyncKalshiTransport(httpx.AsyncBaseTransport):
                 _set_offset(request, step)
             return None  # Rewind: an httpx request's byte stream replays as it is
 
-        response = await drive_async(policy.attempts(request), act)
+        response = await drive_async(policy.attempts(request, trusted=trusted), act)
         if policy.raise_errors and response.status_code >= 400:
             await response.aread()
         return policy.finish(response)

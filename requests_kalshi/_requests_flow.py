@@ -26,8 +26,7 @@ class _Answers:
         return response.headers.get(name)
 
     def timestamp_refused(self, response: requests.Response) -> bool:
-        if response.status_code != 401:
-            return False
+        # The flow asks only about a 401: its code or details name the refusal.
         return "header_timestamp_expired" in parse_error_body(response)[::2]
 
     def redirected(self, response: requests.Response) -> bool:

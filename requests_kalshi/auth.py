@@ -27,7 +27,7 @@ from .credentials import (
 from .environments import KALSHI_HOSTS
 from .errors import ConfigurationError, UntrustedHostError
 from .keys import KeySource, PrivateKey, describe_key, key_fingerprint, load_private_key
-from .redirects import SignedHeaders, note_redirect
+from .redirects import Chain, SignedHeaders, chain_of, note_redirect
 from .signing import SIGNED_HEADERS
 from .urls import redact, target_of, wire_path
 
@@ -149,7 +149,7 @@ class KalshiAuth(AuthBase):
 
     def sign_request(self, r: PreparedRequest) -> None:
         """Sign ``r`` now for its method and URL, with fresh :class:`SignedHeaders`."""
-        headers = SignedHeaders(r.headers)
+        headers = SignedHeaders(r.headers, chain=Chain(self))
         self.sign_headers(headers, r.method or "GET", r.url or "")
         r.headers = headers
 
@@ -291,7 +291,7 @@ class _SignedInSend(AuthBase):
     """Checks the host at preparation and marks the request as the auth's, signing nothing.
 
     :class:`KalshiSession` signs every attempt and every redirect hop in its ``send()``, so
-    it needs no redirect hook: the mark only lets :func:`signer_of` find the auth.
+    it needs no redirect hook: the mark (the request's :class:`SignedHeaders`) names the auth.
     """
 
     def __init__(self, auth: KalshiAuth) -> None:
@@ -299,19 +299,15 @@ class _SignedInSend(AuthBase):
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
         self.auth._check_target(r.url or "")
-        r.hooks.setdefault("response", []).append(self._mark)
+        r.headers = SignedHeaders(r.headers, chain=Chain(self.auth))
         return r
-
-    def _mark(self, response: Response, **kwargs: Any) -> Response:
-        return response
 
 
 def signer_of(request: PreparedRequest) -> KalshiAuth | None:
-    """The :class:`KalshiAuth` that signed ``request`` (or will, in a session), if any."""
-    for hook in request.hooks.get("response", ()):
-        owner = getattr(hook, "__self__", None)
-        if isinstance(owner, KalshiAuth):
-            return owner
-        if isinstance(owner, _SignedInSend):
-            return owner.auth
-    return None
+    """The :class:`KalshiAuth` that signed ``request`` (or will, in a session), if any.
+
+    Read from the mark the auth puts on the requests it signs: their :class:`SignedHeaders`.
+    """
+    chain = chain_of(request)
+    auth = chain.auth if chain is not None else None
+    return auth if isinstance(auth, KalshiAuth) else None

@@ -10,7 +10,6 @@ import random
 import sys
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -43,7 +42,7 @@ from .environments import Environment, is_local, resolve_environment
 from .errors import ConfigurationError
 from .keys import KeySource
 from .pagination import PageCallback, paginate
-from .redirects import strip_signature
+from .redirects import chain_of, hop_headers, strip_signature
 from .retry import RetryPolicy
 from .signing import SIGNED_HEADERS
 
@@ -63,8 +62,6 @@ if TYPE_CHECKING:
 
 # macOS and Windows also take proxies from system settings that no variable reveals.
 _CACHE_PROXIES = sys.platform not in ("darwin", "win32")
-# Redirect hops that follow a hop which went out unsigned: never signed again.
-_UNSIGNED_CHAINS: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
 
 
 class RateLimiterLike(Protocol):
@@ -235,8 +232,10 @@ class KalshiSession(requests.Session):
         in an error is not repeated from the start.
         """
         kwargs.setdefault("timeout", self.timeout)
-        signer = signer_of(request)
-        signing = signer if signer is not None and self._signs(signer, request) else None
+        chain, signer = chain_of(request), signer_of(request)
+        # A hop after one that went out unsigned is never signed again (see redirects.py).
+        signs = chain is not None and not chain.unsigned
+        signing = signer if signs and signer and signer.signs_for(request.url or "") else None
         if signing is not None and urlsplit(request.url or "").scheme.lower() == "http":
             # Plain http is signed only for loopback: never hand it to a proxy in clear text.
             kwargs["proxies"] = {}
@@ -333,17 +332,27 @@ class KalshiSession(requests.Session):
         }
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
-        """Drop the signature from a redirect's next hop: :meth:`send` signs it anew.
+        """Make a redirect's next hop unsigned: :meth:`send` signs it anew, if it may.
 
         ``requests`` strips only ``Authorization`` on a host change; ``KALSHI-ACCESS-*``
         headers go only to hosts the auth signs for, with a signature for the new target.
-        A hop after one that left the trusted hosts is never signed again.
+        A hop after one that went out unsigned is never signed again.
         """
         super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
-        strip_signature(prepared_request)
+        chain = chain_of(prepared_request)
+        if chain is None or chain.auth is None:
+            strip_signature(prepared_request)
+            return
         previous = response.request
-        if previous is not None and not any(n in previous.headers for n in SIGNED_HEADERS):
-            _UNSIGNED_CHAINS.add(prepared_request)
+        went_unsigned = previous is None or not any(n in previous.headers for n in SIGNED_HEADERS)
+        prepared_request.headers = hop_headers(
+            prepared_request.headers,
+            chain.auth,
+            prepared_request.method or "GET",
+            prepared_request.url or "",
+            unsigned_before=chain.unsigned or went_unsigned,
+            sign=False,
+        )
 
     def paginate(
         self,
@@ -403,10 +412,6 @@ class KalshiSession(requests.Session):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} auth={self.auth!r}>"
-
-    @staticmethod
-    def _signs(signer: KalshiAuth, request: requests.PreparedRequest) -> bool:
-        return request not in _UNSIGNED_CHAINS and signer.signs_for(request.url or "")
 
     def _attempt_policy(self) -> AttemptPolicy:
         return AttemptPolicy(

@@ -331,6 +331,20 @@ def test_from_env_with_escaped_pem_and_password(rsa_key: rsa.RSAPrivateKey) -> N
     assert_signed(rsa_key.public_key(), auth.headers("GET", "/x"), "GET", "/x", KEY_ID)
 
 
+def test_from_env_with_an_encrypted_key_file_and_password(
+    rsa_key: rsa.RSAPrivateKey, tmp_path: Path
+) -> None:
+    path = tmp_path / "key.pem"
+    path.write_bytes(pem(rsa_key, "pkcs8", password=b"pw"))
+    variables = {
+        "KALSHI_API_KEY_ID": KEY_ID,
+        "KALSHI_PRIVATE_KEY_PATH": str(path),
+        "KALSHI_PRIVATE_KEY_PASSWORD": "pw",
+    }
+    auth = KalshiAuth.from_env(variables)
+    assert_signed(rsa_key.public_key(), auth.headers("GET", "/x"), "GET", "/x", KEY_ID)
+
+
 def test_from_env_reads_os_environ(
     rsa_key_file: Path, rsa_key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
