@@ -35,7 +35,7 @@ from requests_kalshi.auth import (
 )
 from requests_kalshi.environments import LOCAL, is_local, resolve_environment
 from requests_kalshi.errors import ConfigurationError, KalshiError, UnknownEnvironmentError
-from requests_kalshi.session import ENV_ENVIRONMENT, KalshiSession, session
+from requests_kalshi.sessions import ENV_ENVIRONMENT, KalshiSession, session
 
 if TYPE_CHECKING:
     pass

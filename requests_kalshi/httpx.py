@@ -29,8 +29,8 @@ from .environments import KALSHI_HOSTS, Environment
 from .errors import ConfigurationError
 from .keys import KeySource
 from .retry import RetryPolicy
-from .session import DEFAULT_TIMEOUT, Timeout
-from .session import session as requests_session
+from .sessions import DEFAULT_TIMEOUT, Timeout
+from .sessions import session as requests_session
 
 __all__ = ["AsyncKalshiClient", "KalshiAuth", "KalshiClient", "async_client", "client"]
 

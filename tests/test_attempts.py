@@ -300,20 +300,6 @@ def test_a_hop_after_an_unsigned_one_is_never_signed(ed_key: ed25519.Ed25519Priv
     )
 
 
-def test_auth_and_redirects_do_not_import_each_other() -> None:
-    """redirects.py works with anything that has a core signer; it names no auth class."""
-    import ast
-    from pathlib import Path
-
-    source = Path(__file__).resolve().parent.parent / "requests_kalshi" / "redirects.py"
-    imported = {
-        node.module
-        for node in ast.walk(ast.parse(source.read_text()))
-        if isinstance(node, ast.ImportFrom)
-    }
-    assert "auth" not in imported
-
-
 def test_a_hop_to_a_url_that_clients_read_differently_is_stripped(
     ed_key: ed25519.Ed25519PrivateKey,
 ) -> None:

@@ -442,3 +442,8 @@ def ed_key_for_props() -> ed25519.Ed25519PrivateKey:
 def test_key_id_must_be_ascii(ed_key: ed25519.Ed25519PrivateKey) -> None:
     with pytest.raises(ConfigurationError, match="not ASCII"):
         KalshiAuth("a952bafb-…", ed_key)
+
+
+def test_headers_refuse_a_path_with_control_characters(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    with pytest.raises(ConfigurationError, match="the path holds control characters"):
+        KalshiAuth(KEY_ID, ed_key).headers("GET", "/trade-api/v2/markets\r\nX-Evil: 1")
