@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
@@ -21,8 +20,9 @@ from .credentials import ENV_KEY_TEXT as ENV_KEY_TEXT
 from .credentials import (
     checked_hosts,
     checked_key_id,
+    checked_offset,
     credentials_from_env,
-    hosts_in_brief,
+    unknown_host_error,
 )
 from .environments import KALSHI_HOSTS
 from .errors import ConfigurationError, UntrustedHostError
@@ -91,7 +91,7 @@ class KalshiAuth(AuthBase):
             key,
             extra_hosts=extra_hosts - KALSHI_HOSTS,
             clock=clock or time.time,
-            offset=_checked_offset(clock_offset),
+            offset=checked_offset(clock_offset),
         )
 
     @classmethod
@@ -217,7 +217,7 @@ class KalshiAuth(AuthBase):
 
     @clock_offset.setter
     def clock_offset(self, seconds: float) -> None:
-        self._signer = self._signer.with_offset(_checked_offset(seconds))
+        self._signer = self._signer.with_offset(checked_offset(seconds))
 
     @property
     def signer(self) -> Signer:
@@ -265,26 +265,8 @@ class KalshiAuth(AuthBase):
             return
         scheme, host, _ = target.normalised()
         if scheme in ("http", "https", "ws", "wss") and host and host not in self.allowed_hosts:
-            raise UntrustedHostError(
-                f"refusing to sign a request to {host}: it is not among the hosts this auth "
-                f"signs for ({hosts_in_brief(self.allowed_hosts)}; loopback), so the "
-                "KALSHI-ACCESS-* headers could leak to it. Check the URL for a typo; if this "
-                "host is yours (a proxy or test server) or a Kalshi host missing from that "
-                f"list, pass allowed_hosts=[{host!r}] to KalshiAuth (or session())."
-            )
+            raise unknown_host_error(host, self.allowed_hosts)
         self._signer.check(target, redact(url))
-
-
-def _checked_offset(seconds: object) -> float:
-    if (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, (int, float))
-        or not math.isfinite(seconds)
-    ):
-        raise ConfigurationError(
-            f"clock_offset must be a finite number of seconds, not {seconds!r}."
-        )
-    return float(seconds)
 
 
 class _SignedInSend(AuthBase):

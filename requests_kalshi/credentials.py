@@ -7,11 +7,12 @@ key is used.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
 
-from .errors import ConfigurationError, KeyLoadError
+from .errors import ConfigurationError, KeyLoadError, UntrustedHostError
 from .keys import KeySource, load_key_text
 
 __all__ = [
@@ -21,8 +22,10 @@ __all__ = [
     "ENV_KEY_TEXT",
     "checked_hosts",
     "checked_key_id",
+    "checked_offset",
     "credentials_from_env",
     "hosts_in_brief",
+    "unknown_host_error",
 ]
 
 ENV_KEY_ID = "KALSHI_API_KEY_ID"
@@ -142,3 +145,30 @@ def checked_hosts(hosts: Iterable[str]) -> frozenset[str]:
             )
         checked.add(host.strip().lower())
     return frozenset(checked)
+
+
+def checked_offset(seconds: object) -> float:
+    """``seconds`` as a clock offset, or the error for anything but a finite number.
+
+    :raises ConfigurationError: not a finite number of seconds.
+    """
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not math.isfinite(seconds)
+    ):
+        raise ConfigurationError(
+            f"clock_offset must be a finite number of seconds, not {seconds!r}."
+        )
+    return float(seconds)
+
+
+def unknown_host_error(host: str, allowed_hosts: frozenset[str]) -> UntrustedHostError:
+    """The error for a request to ``host``, which is not among ``allowed_hosts``."""
+    return UntrustedHostError(
+        f"refusing to sign a request to {host}: it is not among the hosts this auth "
+        f"signs for ({hosts_in_brief(allowed_hosts)}; loopback), so the "
+        "KALSHI-ACCESS-* headers could leak to it. Check the URL for a typo; if this "
+        "host is yours (a proxy or test server) or a Kalshi host missing from that "
+        f"list, pass allowed_hosts=[{host!r}] to KalshiAuth (or session())."
+    )

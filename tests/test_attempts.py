@@ -311,3 +311,16 @@ def test_a_hop_to_a_url_that_clients_read_differently_is_stripped(
     trusted = hop_headers(signed, auth, "GET", "http://127.0.0.1/b", unsigned_before=False)
     assert trusted["KALSHI-ACCESS-SIGNATURE"] != "x"
     assert not trusted.chain.unsigned
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1./x", "http://localhost./x", "https://[::1.]/x"])
+def test_a_loopback_name_with_a_trailing_dot_is_a_dns_name_not_loopback(
+    ed_key: ed25519.Ed25519PrivateKey, url: str
+) -> None:
+    """The resolver answers for ``127.0.0.1.`` with any address it likes (hypothesis found
+    the requests auth trusting it once it signed through the core Signer)."""
+    auth = KalshiAuth(KEY_ID, ed_key)
+    assert not auth.signs_for(url)
+    assert not auth.signer.trusts(Target("http", url.split("/")[2].strip("[]")))
+    with pytest.raises(UntrustedHostError):
+        auth.headers("GET", url)
