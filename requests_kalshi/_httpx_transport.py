@@ -22,7 +22,6 @@ from ._httpx_wire import MARK, Mark, sign_request, target_of, wire_path
 from .core.attempts import (
     AttemptPolicy,
     Close,
-    Flow,
     Hop,
     Pace,
     Read,
@@ -30,7 +29,6 @@ from .core.attempts import (
     SetOffset,
     Sign,
     Signed,
-    Step,
     Wait,
     drive,
     drive_async,
@@ -39,6 +37,7 @@ from .core.buckets import TokenBucket
 from .core.redirects import SignatureAction, hop_action
 from .core.retrying import Failure, RetryRules
 from .core.signature import ACCESS_TIMESTAMP
+from .core.steps import Flow, Step
 from .errors import ConfigurationError
 from .ratelimit import READ_METHODS, RateLimiter
 

@@ -20,11 +20,11 @@ from .core.attempts import (
     SetOffset,
     Sign,
     Signed,
-    Step,
     Wait,
     drive,
 )
 from .core.retrying import Failure
+from .core.steps import Step
 from .redirects import chain_of, strip_signature
 from .retry import failure_of
 from .session_options import RateLimiterLike

@@ -14,7 +14,6 @@ from requests_kalshi import KalshiAuth, RetryPolicy, UntrustedHostError
 from requests_kalshi.core.attempts import (
     AttemptPolicy,
     Close,
-    Flow,
     Hop,
     Pace,
     Read,
@@ -29,6 +28,7 @@ from requests_kalshi.core.attempts import (
 from requests_kalshi.core.redirects import SignatureAction, hop_action, next_hop
 from requests_kalshi.core.retrying import Failure, RetryRules
 from requests_kalshi.core.signer import Target
+from requests_kalshi.core.steps import Flow
 from requests_kalshi.redirects import hop_headers
 from requests_kalshi.retry import failure_of
 
