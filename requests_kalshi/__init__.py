@@ -29,10 +29,11 @@ from .errors import (
     UnsupportedKeyError,
     UntrustedHostError,
 )
+from .kalshi_session import KalshiSession
 from .keys import load_private_key
 from .ratelimit import RateLimiter, resolve_rate_limit
 from .retry import RetryPolicy
-from .session import KalshiSession, session
+from .sessions import session
 from .signing import sign_message, signed_path, string_to_sign, verify_signature
 from .websocket import websocket_headers, websocket_url
 

@@ -15,7 +15,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from .errors import KalshiError
-from .session import KalshiSession
+from .kalshi_session import KalshiSession
 
 __all__ = ["Unreachable", "send", "unreachable_message"]
 

@@ -1,7 +1,7 @@
 """What :func:`requests_kalshi.httpx.client`'s options mean for an httpx client.
 
 The options are :func:`requests_kalshi.session`'s, resolved by the same code
-(:func:`requests_kalshi._options.resolve_options`); this turns them into httpx terms: the
+(:func:`requests_kalshi.session_options.resolve_options`); this turns them into httpx terms: the
 auth, the timeout, the transport's policy and the limiter (``"auto"`` read through httpx).
 """
 
@@ -16,13 +16,13 @@ import httpx
 from ._httpx_auth import DeferredSigning, KalshiAuth
 from ._httpx_clients import KalshiClient, checked
 from ._httpx_transport import KalshiTransport, Limiter, Policy
-from ._options import Options, Timeout, resolve_options
 from .auth import KalshiAuth as RequestsKalshiAuth
 from .core.retrying import RetryRules
 from .environments import Environment
 from .errors import ConfigurationError, KalshiError
 from .ratelimit import RateLimiter, resolve_rate_limit
 from .retry import RetryPolicy
+from .session_options import Options, Timeout, resolve_options
 
 __all__ = [
     "client_auth",

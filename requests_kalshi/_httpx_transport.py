@@ -1,34 +1,45 @@
 """The httpx transports of :func:`requests_kalshi.httpx.client`: pacing, signing, retries.
 
-One generator, :func:`attempts`, holds the whole policy for one request: it yields what to
-do next (wait, sign, send, read, close) and receives what happened. A sync and an async
-driver run it, each waiting and sending its own way, so both clients follow the same rules.
+Both drive the core's attempt flow (:mod:`requests_kalshi.core.attempts`), the one the
+``requests`` session drives too: a sync and an async driver act on its steps, each waiting
+and sending its own way, so every client follows the same rules.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
 
 from ._httpx_errors import error_for_httpx, failure_of, timestamp_refused
-from ._httpx_wire import MARK, Mark, sign_request, wire_path
-from .core.clock_skew import judge_clock
-from .core.http_dates import parse_http_date, retry_after_seconds
+from ._httpx_wire import MARK, Mark, sign_request, target_of, wire_path
+from .core.attempts import (
+    AttemptPolicy,
+    Close,
+    Hop,
+    Pace,
+    Read,
+    Send,
+    SetOffset,
+    Sign,
+    Signed,
+    Wait,
+    drive,
+    drive_async,
+)
+from .core.redirects import SignatureAction, hop_action
 from .core.retrying import Failure, RetryRules
 from .core.signature import ACCESS_TIMESTAMP
+from .core.steps import Flow, Step
 from .errors import ConfigurationError
 from .ratelimit import RateLimiter
 
 __all__ = ["AsyncKalshiTransport", "KalshiTransport", "Policy"]
-
-log = logging.getLogger("requests_kalshi")
 
 
 class Limiter(Protocol):
@@ -38,52 +49,27 @@ class Limiter(Protocol):
         """Block until a ``method`` request to ``path`` fits the budget, then take it."""
 
 
-@dataclass(frozen=True)
-class Wait:
-    """Wait this many seconds."""
+class _Answers:
+    """httpx responses and errors, in the terms of the core's attempt flow."""
 
-    seconds: float
+    def status(self, response: httpx.Response) -> int:
+        return response.status_code
 
+    def header(self, response: httpx.Response, name: str) -> str | None:
+        value: str | None = response.headers.get(name)
+        return value
 
-@dataclass(frozen=True)
-class Pace:
-    """Wait for the rate limiter's tokens for this request."""
+    def timestamp_refused(self, response: httpx.Response) -> bool:
+        return timestamp_refused(response)
 
-    method: str
-    path: str
+    def redirected(self, response: httpx.Response) -> bool:
+        return False  # a transport sees every hop on its own
 
-
-@dataclass(frozen=True)
-class Sign:
-    """Sign (or strip) the request for its target, now."""
-
-    request: httpx.Request
-    mark: Mark
+    def failure(self, error: Exception) -> Failure:
+        return failure_of(error)
 
 
-@dataclass(frozen=True)
-class Send:
-    """Send the request; the answer is a response or the exception raised."""
-
-    request: httpx.Request
-
-
-@dataclass(frozen=True)
-class Read:
-    """Read the response's body."""
-
-    response: httpx.Response
-
-
-@dataclass(frozen=True)
-class Close:
-    """Close the response, unread."""
-
-    response: httpx.Response
-
-
-Step = Wait | Pace | Sign | Send | Read | Close
-Flow = Generator[Step, Any, httpx.Response]
+_ANSWERS = _Answers()
 
 
 @dataclass(frozen=True)
@@ -97,91 +83,67 @@ class Policy:
     monotonic: Callable[[], float] = time.monotonic
     jitter: Callable[[], float] = random.random
 
-    def attempts(self, request: httpx.Request) -> Flow:
-        """The steps of sending ``request`` with this policy; returns the final response."""
-        mark = request.extensions.get(MARK)
-        mark = mark if isinstance(mark, Mark) else None
-        method, path = request.method.upper(), wire_path(request.url)
-        replayable = isinstance(request.stream, httpx.ByteStream)
-        state = self.rules.start(self.monotonic())
-        clock_corrected = False
-        while True:
-            if self.limiter is not None:
-                yield Pace(method, path)
-            if mark is not None:
-                yield Sign(request, mark)
-            sent_at = mark.auth.signer.clock() if mark is not None else 0.0
-            outcome = yield Send(request)
-            if isinstance(outcome, Exception):
-                failure = failure_of(outcome)
-                next_state = state.increment(
-                    method, failure, now=self.monotonic(), rand=self.jitter(), replayable=replayable
-                )
-                if next_state is None:
-                    raise outcome
-                what = type(outcome).__name__
-            else:
-                response: httpx.Response = outcome
-                status = response.status_code
-                if status < 400:
-                    return response
-                if status == 401 and mark is not None and self.correct_clock and replayable:
-                    yield Read(response)
-                    if not clock_corrected and self._corrects_clock(response, mark, sent_at):
-                        clock_corrected = True
-                        continue
-                retry_after = retry_after_seconds(response.headers.get("Retry-After"), time.time())
-                next_state = state.increment(
-                    method,
-                    Failure.STATUS,
-                    status=status,
-                    retry_after=retry_after,
-                    now=self.monotonic(),
-                    rand=self.jitter(),
-                    replayable=replayable,
-                )
-                if next_state is None:
-                    if self.raise_errors and status >= 400:
-                        yield Read(response)
-                        raise error_for_httpx(response)
-                    return response
-                yield Close(response)
-                what = f"answered {status}"
-            log.warning(
-                "%s %s %s; retry %d in %.2f s",
-                method, path, what, next_state.retries, next_state.delay,
-            )  # fmt: skip
-            state = next_state
-            yield Wait(state.delay)
+    def attempts(self, request: httpx.Request, *, trusted: bool) -> Flow[httpx.Response]:
+        """The core's flow of steps for sending ``request``; returns the final response.
 
-    @staticmethod
-    def _corrects_clock(response: httpx.Response, mark: Mark, sent_at: float) -> bool:
-        if not timestamp_refused(response):
-            return False
-        signed = response.request.headers.get(ACCESS_TIMESTAMP, "")
-        date = response.headers.get("Date")
-        signer = mark.auth.signer
-        verdict = judge_clock(
-            signed_ms=int(signed) if signed.isascii() and signed.isdigit() else 0,
-            sent_at=sent_at,
-            offset=signer.offset,
-            server_date=parse_http_date(date) if date else None,
+        :param trusted: whether the request is signed (else, if marked, stripped).
+        """
+        mark = _mark_of(request)
+        hop = Hop(
+            method=request.method.upper(),
+            path=wire_path(request.url),
+            replayable=isinstance(request.stream, httpx.ByteStream),
+            signed=mark is not None,
+            trusted=trusted,
         )
-        if verdict.offset is None:
-            log.warning("Kalshi refused the timestamp; clock not corrected: %s", verdict.reason)
-            return False
-        mark.auth.clock_offset = verdict.offset
-        log.warning(
-            "Kalshi refused the timestamp: the local clock is off by %+.1f s; clock offset is "
-            "now %+.1f s, retrying once",
-            verdict.clock_error,
-            verdict.offset,
+        core = AttemptPolicy(
+            rules=self.rules,
+            pace=self.limiter is not None,
+            correct_clock=self.correct_clock,
+            monotonic=self.monotonic,
+            jitter=self.jitter,
         )
-        return True
+        return core.attempts(hop, _ANSWERS)
+
+    def finish(self, response: httpx.Response) -> httpx.Response:
+        """The flow's final (read) ``response``, or its typed error with ``raise_errors``."""
+        if self.raise_errors and response.status_code >= 400:
+            raise error_for_httpx(response)
+        return response
 
 
-def _sign(step: Sign) -> None:
-    sign_request(step.request, step.mark)
+def _mark_of(request: httpx.Request) -> Mark | None:
+    mark = request.extensions.get(MARK)
+    return mark if isinstance(mark, Mark) else None
+
+
+# Set on a hop that went out unsigned; httpx copies a hop's extensions to the next hop.
+_UNSIGNED_BEFORE = "requests_kalshi.unsigned_before"
+
+
+def _signs(request: httpx.Request, mark: Mark) -> bool:
+    """Whether this hop is signed (the core's redirect rule); remembered for the next hops."""
+    unsigned_before = bool(request.extensions.get(_UNSIGNED_BEFORE))
+    target = target_of(request.url)
+    action = hop_action(mark.auth.signer, target, unsigned_before=unsigned_before)
+    if action is SignatureAction.STRIP:
+        request.extensions[_UNSIGNED_BEFORE] = True
+    return action is SignatureAction.RESIGN
+
+
+def _sign(request: httpx.Request, mark: Mark, trusted: bool) -> Signed | None:
+    signer = mark.auth.signer
+    sign_request(request, mark, trusted=trusted)
+    stamp = request.headers.get(ACCESS_TIMESTAMP)
+    if mark.signed_for is None or stamp is None:
+        return None
+    return Signed(int(stamp), signer.offset, signer.clock)
+
+
+def _set_offset(request: httpx.Request, step: SetOffset) -> None:
+    mark = _mark_of(request)
+    assert mark is not None  # noqa: S101 - only a signed request's clock is corrected
+    mark.auth.clock_offset = step.offset
 
 
 class KalshiTransport(httpx.BaseTransport):
@@ -199,33 +161,37 @@ class KalshiTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the wrapped transport with the client's policy."""
-        flow = self._policy.attempts(request)
-        step = next(flow)
-        while True:
-            outcome: object = None
+        policy, mark = self._policy, _mark_of(request)
+        trusted = mark is not None and _signs(request, mark)
+
+        def act(step: Step) -> object:
             if isinstance(step, Wait):
                 self._sleep(step.seconds)
             elif isinstance(step, Pace):
-                assert self._policy.limiter is not None  # noqa: S101 - only yielded with one
-                self._policy.limiter.acquire(step.method, step.path)
+                assert policy.limiter is not None  # noqa: S101 - only yielded with one
+                policy.limiter.acquire(step.method, step.path)
             elif isinstance(step, Sign):
-                _sign(step)
+                assert mark is not None  # noqa: S101 - only yielded for a marked request
+                return _sign(request, mark, trusted)
             elif isinstance(step, Send):
                 try:
-                    outcome = self._inner.handle_request(step.request)
+                    response = self._inner.handle_request(request)
                 except httpx.TransportError as error:
-                    outcome = error
-                else:
-                    outcome.request = step.request
+                    return error
+                response.request = request
+                return response
             elif isinstance(step, Read):
                 step.response.read()
-            else:
+            elif isinstance(step, Close):
                 step.response.close()
-            try:
-                step = flow.send(outcome)
-            except StopIteration as done:
-                response: httpx.Response = done.value
-                return response
+            elif isinstance(step, SetOffset):
+                _set_offset(request, step)
+            return None  # Rewind: an httpx request's byte stream replays as it is
+
+        response = drive(policy.attempts(request, trusted=trusted), act)
+        if policy.raise_errors and response.status_code >= 400:
+            response.read()
+        return policy.finish(response)
 
     def close(self) -> None:
         """Close the wrapped transport."""
@@ -263,10 +229,10 @@ class AsyncKalshiTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the wrapped transport with the client's policy."""
-        flow = self._policy.attempts(request)
-        step = next(flow)
-        while True:
-            outcome: object = None
+        policy, mark = self._policy, _mark_of(request)
+        trusted = mark is not None and _signs(request, mark)
+
+        async def act(step: Step) -> object:
             if isinstance(step, Wait):
                 await self._sleep(step.seconds)
             elif isinstance(step, Pace):
@@ -275,26 +241,29 @@ class AsyncKalshiTransport(httpx.AsyncBaseTransport):
                 if wait > 0:
                     await self._sleep(wait)
             elif isinstance(step, Sign):
+                assert mark is not None  # noqa: S101 - only yielded for a marked request
                 if self._sign_in_thread:
-                    await asyncio.to_thread(_sign, step)
-                else:
-                    _sign(step)
+                    return await asyncio.to_thread(_sign, request, mark, trusted)
+                return _sign(request, mark, trusted)
             elif isinstance(step, Send):
                 try:
-                    outcome = await self._inner.handle_async_request(step.request)
+                    response = await self._inner.handle_async_request(request)
                 except httpx.TransportError as error:
-                    outcome = error
-                else:
-                    outcome.request = step.request
+                    return error
+                response.request = request
+                return response
             elif isinstance(step, Read):
                 await step.response.aread()
-            else:
+            elif isinstance(step, Close):
                 await step.response.aclose()
-            try:
-                step = flow.send(outcome)
-            except StopIteration as done:
-                response: httpx.Response = done.value
-                return response
+            elif isinstance(step, SetOffset):
+                _set_offset(request, step)
+            return None  # Rewind: an httpx request's byte stream replays as it is
+
+        response = await drive_async(policy.attempts(request, trusted=trusted), act)
+        if policy.raise_errors and response.status_code >= 400:
+            await response.aread()
+        return policy.finish(response)
 
     async def aclose(self) -> None:
         """Close the wrapped transport."""

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import math
-import os
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
@@ -16,31 +12,26 @@ from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_environ_proxies, select_proxy
 
-from .environments import KALSHI_HOSTS, is_loopback_host
-from .errors import ConfigurationError, KeyLoadError, UntrustedHostError
-from .keys import KeySource, describe_key, key_fingerprint, load_key_text, load_private_key
-from .redirects import SignedHeaders, note_redirect
-from .signing import (
-    ACCESS_KEY,
-    ACCESS_SIGNATURE,
-    ACCESS_TIMESTAMP,
-    SIGNED_HEADERS,
-    sign_message,
-    string_to_sign,
+from .core.signer import Signer, Target
+from .credentials import ENV_KEY_ID as ENV_KEY_ID  # the CLI's names, kept importable here
+from .credentials import ENV_KEY_PASSWORD as ENV_KEY_PASSWORD
+from .credentials import ENV_KEY_PATH as ENV_KEY_PATH
+from .credentials import ENV_KEY_TEXT as ENV_KEY_TEXT
+from .credentials import (
+    checked_hosts,
+    checked_key_id,
+    checked_offset,
+    credentials_from_env,
+    unknown_host_error,
 )
+from .environments import KALSHI_HOSTS
+from .errors import ConfigurationError, UntrustedHostError
+from .keys import KeySource, PrivateKey, describe_key, key_fingerprint, load_private_key
+from .redirects import Chain, SignedHeaders, chain_of, note_redirect
+from .signing import SIGNED_HEADERS
 from .urls import redact, target_of, wire_path
 
 __all__ = ["KalshiAuth", "signer_of"]
-
-log = logging.getLogger("requests_kalshi")
-
-ENV_KEY_ID = "KALSHI_API_KEY_ID"
-ENV_KEY_PATH = "KALSHI_PRIVATE_KEY_PATH"
-ENV_KEY_TEXT = "KALSHI_PRIVATE_KEY"
-ENV_KEY_PASSWORD = "KALSHI_PRIVATE_KEY_PASSWORD"  # noqa: S105 - a variable name
-
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_BAD_KEY_ID_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 class KalshiAuth(AuthBase):
@@ -88,14 +79,20 @@ class KalshiAuth(AuthBase):
         clock: Callable[[], float] | None = None,
         clock_offset: float = 0.0,
     ) -> None:
-        self.key_id = _checked_key_id(key_id, private_key)
-        self._key = load_private_key(private_key, password)
-        self.key_type = describe_key(self._key)
-        self.allowed_hosts = KALSHI_HOSTS | _checked_hosts(allowed_hosts)
+        self.key_id = checked_key_id(key_id, private_key)
+        key = load_private_key(private_key, password)
+        self.key_type = describe_key(key)
+        extra_hosts = checked_hosts(allowed_hosts)
+        self.allowed_hosts = KALSHI_HOSTS | extra_hosts
         if clock is not None and not callable(clock):
             raise ConfigurationError("clock must be a function returning Unix time in seconds.")
-        self._clock: Callable[[], float] = clock or time.time
-        self.clock_offset = clock_offset
+        self._signer = Signer(
+            self.key_id,
+            key,
+            extra_hosts=extra_hosts - KALSHI_HOSTS,
+            clock=clock or time.time,
+            offset=checked_offset(clock_offset),
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> KalshiAuth:
@@ -109,34 +106,10 @@ class KalshiAuth(AuthBase):
         :param options: further keyword options for :class:`KalshiAuth`.
         :raises ConfigurationError: a variable is missing, or both key variables are set.
         """
-        env = os.environ if environ is None else environ
-        key_id = env.get(ENV_KEY_ID, "").strip()
-        path = env.get(ENV_KEY_PATH, "").strip()
-        text = env.get(ENV_KEY_TEXT, "").strip()
-        password = env.get(ENV_KEY_PASSWORD) or None
-        if not key_id:
-            raise ConfigurationError(
-                f"{ENV_KEY_ID} is not set: set it to your API key id, and {ENV_KEY_PATH} to "
-                "the path of your private key file."
-            )
-        if path and text:
-            raise ConfigurationError(
-                f"both {ENV_KEY_PATH} and {ENV_KEY_TEXT} are set; set only one of them."
-            )
-        if not path and not text:
-            raise ConfigurationError(
-                f"{ENV_KEY_ID} is set but neither {ENV_KEY_PATH} (a key file) nor "
-                f"{ENV_KEY_TEXT} (the PEM text) is; set one of them."
-            )
-        if path:
-            return cls(key_id, path, password=password, **options)
-        if "-----" not in text and "\\n" not in text and os.path.lexists(os.path.expanduser(text)):
-            raise KeyLoadError(
-                f"{ENV_KEY_TEXT} holds the path of a file, not the key itself; set "
-                f"{ENV_KEY_PATH} to the path instead."
-            )
-        key = load_key_text(text, password, origin=ENV_KEY_TEXT)  # never read as a path
-        return cls(key_id, key, **options)
+        key_id, key, password = credentials_from_env(environ)
+        if password is None:
+            return cls(key_id, key, **options)
+        return cls(key_id, key, password=password, **options)
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
         """Sign the prepared request ``r``, replacing any ``KALSHI-ACCESS-*`` headers.
@@ -176,7 +149,7 @@ class KalshiAuth(AuthBase):
 
     def sign_request(self, r: PreparedRequest) -> None:
         """Sign ``r`` now for its method and URL, with fresh :class:`SignedHeaders`."""
-        headers = SignedHeaders(r.headers)
+        headers = SignedHeaders(r.headers, chain=Chain(self))
         self.sign_headers(headers, r.method or "GET", r.url or "")
         r.headers = headers
 
@@ -227,12 +200,12 @@ class KalshiAuth(AuthBase):
         return headers
 
     def signs_for(self, url: str) -> bool:
-        """Whether this auth would sign a request to ``url`` (its scheme and host)."""
+        """Whether this auth would sign a request to ``url`` (its scheme, host and port)."""
         try:
             target = target_of(url)
         except UntrustedHostError:
             return False
-        return self._trusted(target.scheme, target.host)
+        return self._signer.trusts(Target(*target))
 
     @property
     def clock_offset(self) -> float:
@@ -240,33 +213,41 @@ class KalshiAuth(AuthBase):
 
         :raises ConfigurationError: on setting anything but a finite number.
         """
-        return self._clock_offset
+        return self._signer.offset
 
     @clock_offset.setter
     def clock_offset(self, seconds: float) -> None:
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, (int, float))
-            or not math.isfinite(seconds)
-        ):
-            raise ConfigurationError(
-                f"clock_offset must be a finite number of seconds, not {seconds!r}."
-            )
-        self._clock_offset = float(seconds)
+        self._signer = self._signer.with_offset(checked_offset(seconds))
+
+    @property
+    def signer(self) -> Signer:
+        """The core :class:`~requests_kalshi.core.Signer` this auth signs with now.
+
+        A value: setting :attr:`clock_offset` replaces it.
+        """
+        return self._signer
 
     def timestamp_ms(self) -> int:
         """The timestamp the next signature would carry: ``(clock() + clock_offset)`` in ms."""
-        return int((self._clock() + self.clock_offset) * 1000)
+        return self._signer.timestamp_ms()
 
     @property
     def public_key(self) -> rsa.RSAPublicKey | ed25519.Ed25519PublicKey:
         """The public half of the key, e.g. to verify signatures in tests."""
-        return self._key.public_key()
+        return self._signer.key.public_key()
 
     @property
     def fingerprint(self) -> str:
         """SHA-256 fingerprint of the public key (safe to log): ``SHA256:…``."""
-        return key_fingerprint(self._key)
+        return key_fingerprint(self._signer.key)
+
+    @property
+    def _key(self) -> PrivateKey:
+        return self._signer.key
+
+    @property
+    def _clock(self) -> Callable[[], float]:
+        return self._signer.clock
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(key_id={self.key_id!r}, key_type={self.key_type!r})"
@@ -275,111 +256,24 @@ class KalshiAuth(AuthBase):
         if not isinstance(headers, CaseInsensitiveDict):  # where setting does not replace
             for name in SIGNED_HEADERS:
                 headers.pop(name, None)
-        timestamp = self.timestamp_ms()
-        text = string_to_sign(timestamp, method, path)
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("signing %r for key %s", text, self.key_id)
         # A CaseInsensitiveDict replaces a caller's "kalshi-access-key" in any spelling.
-        headers[ACCESS_KEY] = self.key_id
-        headers[ACCESS_TIMESTAMP] = str(timestamp)
-        headers[ACCESS_SIGNATURE] = sign_message(self._key, text)
-
-    def _trusted(self, scheme: str, host: str) -> bool:
-        if scheme in ("https", "wss") and host in self.allowed_hosts:
-            return True
-        return scheme in ("http", "https", "ws", "wss") and is_loopback_host(host)
+        headers.update(self._signer.headers(method, path))
 
     def _check_target(self, url: str) -> None:
-        scheme, host, _ = target_of(url)
-        if self._trusted(scheme, host):
+        target = Target(*target_of(url))
+        if self._signer.trusts(target):
             return
-        if scheme not in ("http", "https", "ws", "wss") or not host:
-            raise UntrustedHostError(
-                f"cannot sign {redact(url)!r}: it is not an http(s) URL with a host."
-            )
-        if scheme in ("http", "ws") and host in self.allowed_hosts:
-            raise UntrustedHostError(
-                f"refusing to sign a plain {scheme}:// request to {host}: signed headers go "
-                "over https only (plain http is allowed for loopback test servers). Use https://."
-            )
-        raise UntrustedHostError(
-            f"refusing to sign a request to {host}: it is not among the hosts this auth signs "
-            f"for ({_hosts_in_brief(self.allowed_hosts)}; loopback), so the KALSHI-ACCESS-* "
-            "headers could leak to it. Check the URL for a typo; if this host is yours (a "
-            "proxy or test server) or a Kalshi host missing from that list, pass "
-            f"allowed_hosts=[{host!r}] to KalshiAuth (or session())."
-        )
-
-
-def _hosts_in_brief(hosts: frozenset[str], shown: int = 4) -> str:
-    """A few host names (recommended ones first), then how many more."""
-    names = sorted(hosts, key=lambda name: (not name.startswith("external-api"), len(name), name))
-    more = len(names) - shown
-    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
-
-
-def _checked_key_id(key_id: object, private_key: object) -> str:
-    if not isinstance(key_id, str):
-        raise ConfigurationError(
-            "key_id must be a str: the API key id shown next to your key on Kalshi (a UUID "
-            f"such as 'a952bafb-…'), not {type(key_id).__name__}."
-        )
-    if "-----BEGIN" in key_id or "PRIVATE KEY" in key_id:
-        raise ConfigurationError(
-            "key_id looks like a PEM; did you swap key_id and private_key? The key id comes "
-            "first: KalshiAuth(key_id, private_key)."
-        )
-    key_id = key_id.strip()
-    if not key_id:
-        raise ConfigurationError(
-            "key_id is empty; pass the API key id shown next to your key on Kalshi."
-        )
-    if isinstance(private_key, str) and _UUID.match(private_key.strip()):
-        raise ConfigurationError(
-            "private_key looks like a key id (a UUID); did you swap key_id and private_key? "
-            "The key id comes first: KalshiAuth(key_id, private_key)."
-        )
-    if key_id.lower().endswith((".txt", ".pem", ".key")) or os.sep in key_id or "/" in key_id:
-        raise ConfigurationError(
-            "key_id looks like a file path; did you swap key_id and private_key? The key id "
-            "comes first: KalshiAuth(key_id, private_key)."
-        )
-    if _BAD_KEY_ID_CHARS.search(key_id):
-        raise ConfigurationError(
-            "key_id contains spaces or control characters; copy the key id from Kalshi again."
-        )
-    if not key_id.isascii():
-        # HTTP header values are Latin-1 at most: "a952bafb-…" would fail deep in http.client.
-        raise ConfigurationError(
-            "key_id contains characters that are not ASCII (such as '…' from a shortened "
-            "example); copy the whole key id from Kalshi."
-        )
-    return key_id
-
-
-def _checked_hosts(hosts: Iterable[str]) -> frozenset[str]:
-    if isinstance(hosts, str):
-        hosts = [hosts]
-    checked = set()
-    for host in hosts:
-        if (
-            not isinstance(host, str)
-            or not host.strip()
-            or "/" in host
-            or _BAD_KEY_ID_CHARS.search(host.strip())
-        ):
-            raise ConfigurationError(
-                f"allowed_hosts must hold host names such as 'proxy.example.com', not {host!r}."
-            )
-        checked.add(host.strip().lower())
-    return frozenset(checked)
+        scheme, host, _ = target.normalised()
+        if scheme in ("http", "https", "ws", "wss") and host and host not in self.allowed_hosts:
+            raise unknown_host_error(host, self.allowed_hosts)
+        self._signer.check(target, redact(url))
 
 
 class _SignedInSend(AuthBase):
     """Checks the host at preparation and marks the request as the auth's, signing nothing.
 
     :class:`KalshiSession` signs every attempt and every redirect hop in its ``send()``, so
-    it needs no redirect hook: the mark only lets :func:`signer_of` find the auth.
+    it needs no redirect hook: the mark (the request's :class:`SignedHeaders`) names the auth.
     """
 
     def __init__(self, auth: KalshiAuth) -> None:
@@ -387,19 +281,15 @@ class _SignedInSend(AuthBase):
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
         self.auth._check_target(r.url or "")
-        r.hooks.setdefault("response", []).append(self._mark)
+        r.headers = SignedHeaders(r.headers, chain=Chain(self.auth))
         return r
-
-    def _mark(self, response: Response, **kwargs: Any) -> Response:
-        return response
 
 
 def signer_of(request: PreparedRequest) -> KalshiAuth | None:
-    """The :class:`KalshiAuth` that signed ``request`` (or will, in a session), if any."""
-    for hook in request.hooks.get("response", ()):
-        owner = getattr(hook, "__self__", None)
-        if isinstance(owner, KalshiAuth):
-            return owner
-        if isinstance(owner, _SignedInSend):
-            return owner.auth
-    return None
+    """The :class:`KalshiAuth` that signed ``request`` (or will, in a session), if any.
+
+    Read from the mark the auth puts on the requests it signs: their :class:`SignedHeaders`.
+    """
+    chain = chain_of(request)
+    auth = chain.auth if chain is not None else None
+    return auth if isinstance(auth, KalshiAuth) else None

@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 import requests
 
 from requests_kalshi._cli_send import send
-from requests_kalshi._options import ENV_ENVIRONMENT
 from requests_kalshi._version import __version__
 from requests_kalshi.api_errors import error_for_response
 from requests_kalshi.auth import (
@@ -35,7 +34,8 @@ from requests_kalshi.auth import (
 )
 from requests_kalshi.environments import LOCAL, is_local, resolve_environment
 from requests_kalshi.errors import ConfigurationError, KalshiError, UnknownEnvironmentError
-from requests_kalshi.session import KalshiSession, session
+from requests_kalshi.session_options import ENV_ENVIRONMENT
+from requests_kalshi.sessions import KalshiSession, session
 
 if TYPE_CHECKING:
     pass

@@ -29,11 +29,10 @@ from ._httpx_options import (
     timeout_for,
 )
 from ._httpx_transport import AsyncKalshiTransport, KalshiTransport
-from ._options import Timeout
 from .environments import Environment
 from .keys import KeySource
 from .retry import RetryPolicy
-from .session import DEFAULT_TIMEOUT
+from .session_options import DEFAULT_TIMEOUT, Timeout
 
 __all__ = ["AsyncKalshiClient", "KalshiAuth", "KalshiClient", "async_client", "client"]
 

@@ -15,7 +15,7 @@ from requests.auth import AuthBase
 
 from .auth import KalshiAuth
 from .errors import ConfigurationError
-from .session import KalshiSession
+from .kalshi_session import KalshiSession
 
 if TYPE_CHECKING:
     from .testing.exchange import LocalExchange

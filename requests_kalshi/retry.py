@@ -19,20 +19,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import requests
 from urllib3.exceptions import NewConnectionError
 
 from .clock import retry_after as retry_after_header
-from .core.retrying import IDEMPOTENT_METHODS, RETRY_STATUSES
+from .core.retrying import Failure, RetryRules
 from .errors import ConfigurationError
 
 __all__ = ["RetryPolicy"]
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(RetryRules):
     """An immutable description of how :class:`~requests_kalshi.KalshiSession` retries.
 
     ============================  =================================  ============================
@@ -65,15 +65,10 @@ class RetryPolicy:
     :param idempotent_methods: methods that are safe to repeat.
     :param respect_retry_after: wait as long as a ``Retry-After`` header says.
     :raises ConfigurationError: a negative or non-numeric setting.
-    """
 
-    total: int = 3
-    backoff_factor: float = 0.5
-    backoff_max: float = 8.0
-    budget: float = 30.0
-    statuses: frozenset[int] = field(default=RETRY_STATUSES)
-    idempotent_methods: frozenset[str] = field(default=IDEMPOTENT_METHODS)
-    respect_retry_after: bool = True
+    It is the core's :class:`~requests_kalshi.core.RetryRules`, checked: every client's
+    attempt flow decides with it.
+    """
 
     def __post_init__(self) -> None:
         if isinstance(self.total, bool) or not isinstance(self.total, int) or self.total < 0:
@@ -93,37 +88,39 @@ class RetryPolicy:
 
     def retries_response(self, method: str, status: int) -> bool:
         """Whether a response with ``status`` to a ``method`` request may be retried."""
-        if status == 429:
-            return True
-        return method.upper() in self.idempotent_methods and status in self.statuses
+        return self.retries(method, Failure.STATUS, status)
 
     def retries_error(self, method: str, error: BaseException) -> bool:
         """Whether ``error``, raised while sending a ``method`` request, may be retried."""
-        if isinstance(error, requests.exceptions.SSLError):
-            return False  # a certificate problem does not go away by itself
-        if not_sent(error):
-            return True
-        if method.upper() not in self.idempotent_methods:
-            return False
-        return isinstance(
-            error,
-            (
-                requests.exceptions.ConnectionError,
-                requests.exceptions.Timeout,
-                requests.exceptions.ChunkedEncodingError,
-            ),
-        )
-
-    def backoff(self, retry_number: int, rand: float) -> float:
-        """The delay before retry ``retry_number`` (0-based), for ``rand`` in ``[0, 1)``."""
-        ceiling = min(self.backoff_max, self.backoff_factor * (2.0**retry_number))
-        return ceiling * rand
+        return self.retries(method, failure_of(error))
 
     def retry_after(self, response: requests.Response) -> float | None:
         """Seconds the server asked to wait (``Retry-After``, seconds or HTTP date), if any."""
         if not self.respect_retry_after:
             return None
         return retry_after_header(response)
+
+
+def failure_of(error: BaseException) -> Failure:
+    """What a ``requests`` exception raised while sending means for retrying.
+
+    A TLS or proxy failure does not go away by itself; a connection that was never opened
+    sent nothing; any other connection failure or timeout may have happened after sending.
+    """
+    if isinstance(error, (requests.exceptions.SSLError, requests.exceptions.ProxyError)):
+        return Failure.FATAL
+    if not_sent(error):
+        return Failure.NOT_SENT
+    if isinstance(
+        error,
+        (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ),
+    ):
+        return Failure.AFTER_SEND
+    return Failure.FATAL
 
 
 def not_sent(error: BaseException) -> bool:

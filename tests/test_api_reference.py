@@ -244,7 +244,7 @@ def test_every_exemption_names_a_public_module_or_name() -> None:
 
 def test_public_modules_are_found() -> None:
     modules = public_modules()
-    assert {PACKAGE, f"{PACKAGE}.testing", f"{PACKAGE}.session"} <= set(modules)
+    assert {PACKAGE, f"{PACKAGE}.testing", f"{PACKAGE}.sessions"} <= set(modules)
     assert not [name for name in modules if "._" in name]
 
 

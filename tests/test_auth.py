@@ -331,6 +331,20 @@ def test_from_env_with_escaped_pem_and_password(rsa_key: rsa.RSAPrivateKey) -> N
     assert_signed(rsa_key.public_key(), auth.headers("GET", "/x"), "GET", "/x", KEY_ID)
 
 
+def test_from_env_with_an_encrypted_key_file_and_password(
+    rsa_key: rsa.RSAPrivateKey, tmp_path: Path
+) -> None:
+    path = tmp_path / "key.pem"
+    path.write_bytes(pem(rsa_key, "pkcs8", password=b"pw"))
+    variables = {
+        "KALSHI_API_KEY_ID": KEY_ID,
+        "KALSHI_PRIVATE_KEY_PATH": str(path),
+        "KALSHI_PRIVATE_KEY_PASSWORD": "pw",
+    }
+    auth = KalshiAuth.from_env(variables)
+    assert_signed(rsa_key.public_key(), auth.headers("GET", "/x"), "GET", "/x", KEY_ID)
+
+
 def test_from_env_reads_os_environ(
     rsa_key_file: Path, rsa_key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -428,3 +442,8 @@ def ed_key_for_props() -> ed25519.Ed25519PrivateKey:
 def test_key_id_must_be_ascii(ed_key: ed25519.Ed25519PrivateKey) -> None:
     with pytest.raises(ConfigurationError, match="not ASCII"):
         KalshiAuth("a952bafb-…", ed_key)
+
+
+def test_headers_refuse_a_path_with_control_characters(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    with pytest.raises(ConfigurationError, match="the path holds control characters"):
+        KalshiAuth(KEY_ID, ed_key).headers("GET", "/trade-api/v2/markets\r\nX-Evil: 1")

@@ -32,7 +32,7 @@ from requests_kalshi.core.redirects import signature_action
 from requests_kalshi.core.signer import is_loopback_target
 from requests_kalshi.core.urls import join_url
 from requests_kalshi.errors import ConfigurationError
-from requests_kalshi.session import KalshiSession
+from requests_kalshi.sessions import KalshiSession
 
 from .conftest import KEY_ID
 from .verifier import assert_signed

@@ -9,7 +9,7 @@ import requests
 
 from requests_kalshi import ConfigurationError
 from requests_kalshi.pagination import paginate
-from requests_kalshi.session import KalshiSession
+from requests_kalshi.sessions import KalshiSession
 from requests_kalshi.testing import LocalExchange
 
 

@@ -128,4 +128,4 @@ def test_the_proxy_cache_stays_small_and_right(monkeypatch: pytest.MonkeyPatch) 
     for n in range(70):
         url = f"https://host-{n}.test/trade-api/v2/markets"
         assert _our_answer(s, url) == _requests_answer(url)
-    assert len(s._environ_proxies) <= 64
+    assert len(s._proxies) <= 64

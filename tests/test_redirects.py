@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from requests.structures import CaseInsensitiveDict
 
 from requests_kalshi import KalshiAuth, KalshiSession, UntrustedHostError
 
@@ -223,3 +224,26 @@ def test_signing_again_registers_the_redirect_hook_once(
         auth(prepared)
         auth(prepared.copy())  # a retry's copy shares the hooks of the request it copies
     assert prepared.hooks["response"] == [auth._on_response]
+
+
+@pytest.mark.parametrize(
+    ("headers", "location", "refused"),
+    [
+        ({"KALSHI-ACCESS-KEY": KEY_ID}, "https://evil.test/x", True),
+        ({"KALSHI-ACCESS-KEY": KEY_ID}, "/trade-api/v2/b", False),  # same host: kept from none
+        ({"Accept": "*/*"}, "https://evil.test/x", False),  # nothing signed to leak
+    ],
+)
+def test_replaced_headers_are_refused_only_when_a_signature_would_leak(
+    ed_key: ed25519.Ed25519PrivateKey, headers: dict[str, str], location: str, refused: bool
+) -> None:
+    from requests_kalshi.redirects import note_redirect
+
+    r = response_to("https://external-api.kalshi.com/trade-api/v2/a", 302, location)
+    r.request = requests.Request("GET", r.url).prepare()
+    r.request.headers = CaseInsensitiveDict(headers)  # as an adapter that replaced them
+    if refused:
+        with pytest.raises(UntrustedHostError, match="replaced the signed request's headers"):
+            note_redirect(KalshiAuth(KEY_ID, ed_key), r)
+    else:
+        note_redirect(KalshiAuth(KEY_ID, ed_key), r)

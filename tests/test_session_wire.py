@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from requests.adapters import HTTPAdapter
 
 from requests_kalshi import ConfigurationError, KalshiAuth, KalshiSession, RetryPolicy, session
-from requests_kalshi.session import DEFAULT_TIMEOUT
+from requests_kalshi.sessions import DEFAULT_TIMEOUT
 from requests_kalshi.testing import LocalExchange
 
 from .conftest import KEY_ID

@@ -5,6 +5,10 @@ reads a clock of its own: each adapter (``requests_kalshi`` for ``requests``,
 :mod:`requests_kalshi.httpx` for ``httpx``) parses URLs with its own client, asks these
 values what to do, and does the waiting and sending its own way.
 
+- :mod:`~requests_kalshi.core.attempts`: :class:`AttemptPolicy`, one request's attempts as
+  steps (pace, sign, send, retry, correct the clock) that each adapter acts on.
+- :mod:`~requests_kalshi.core.steps`: the steps, and their drivers
+  (:func:`~requests_kalshi.core.steps.drive`, :func:`~requests_kalshi.core.steps.drive_async`).
 - :mod:`~requests_kalshi.core.signature`: the signed text and the signature.
 - :mod:`~requests_kalshi.core.signer`: :class:`Signer`, the key with its trusted targets.
 - :mod:`~requests_kalshi.core.retrying`: :class:`RetryRules` and :class:`RetryState`.

@@ -70,7 +70,9 @@ def judge_clock(
             None, error, late_by, "the clock agrees with Kalshi's: the request was late"
         )
     if abs(error) > max_correction:
-        return ClockVerdict(
-            None, error, late_by, "the Date header is more than an hour away: not trusted"
+        reason = (
+            f"the server's Date is {error:+.0f} s away, more than the {max_correction:.0f} s a "
+            "correction may make (a proxy's or a broken Date: not trusted); fix the system clock"
         )
+        return ClockVerdict(None, error, late_by, reason)
     return ClockVerdict(server - sent_at, error, late_by, "the local clock is off")

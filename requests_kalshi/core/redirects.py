@@ -9,6 +9,7 @@ from .signer import Signer, Target
 __all__ = [
     "REDIRECT_STATUSES",
     "SignatureAction",
+    "hop_action",
     "next_hop",
     "redirect_method",
     "signature_action",
@@ -43,19 +44,39 @@ def redirect_method(method: str, status: int) -> str:
     return method
 
 
+def hop_action(signer: Signer, target: Target, *, unsigned_before: bool = False) -> SignatureAction:
+    """What a redirect does to the signature of a request going on to ``target``.
+
+    Re-signed for a target the signer trusts; stripped for any other, and for every hop
+    after one that went out unsigned (a foreign host must not bounce a request back to
+    Kalshi, at a path of its choosing, and have it signed).
+
+    :param unsigned_before: whether an earlier hop of the chain went out unsigned.
+    """
+    if unsigned_before or not signer.trusts(target):
+        return SignatureAction.STRIP
+    return SignatureAction.RESIGN
+
+
 def next_hop(
-    signer: Signer | None, method: str, status: int, target: Target
+    signer: Signer | None,
+    method: str,
+    status: int,
+    target: Target,
+    *,
+    unsigned_before: bool = False,
 ) -> tuple[str, SignatureAction]:
-    """The next hop's method and what to do with its signature.
+    """The next hop's method and what to do with its signature (see :func:`hop_action`).
 
     :param signer: the signer of the request, or ``None`` for an unsigned one.
     :param method: the method of the hop that was redirected.
     :param status: the redirect status.
     :param target: the next hop's target, as the client parsed the ``Location``.
+    :param unsigned_before: whether an earlier hop of the chain went out unsigned.
     """
     action = SignatureAction.STRIP
-    if signer is not None and signer.trusts(target):
-        action = SignatureAction.RESIGN
+    if signer is not None:
+        action = hop_action(signer, target, unsigned_before=unsigned_before)
     return redirect_method(method, status), action
 
 

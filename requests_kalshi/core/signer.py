@@ -52,8 +52,12 @@ class Target(NamedTuple):
 
 @functools.lru_cache(maxsize=256)
 def is_loopback_target(host: str) -> bool:
-    """Whether ``host`` is ``localhost`` or a loopback IP literal (``127.0.0.0/8``, ``::1``)."""
-    host = host.strip("[]").lower().rstrip(".")
+    """Whether ``host`` is ``localhost`` or a loopback IP literal (``127.0.0.0/8``, ``::1``).
+
+    With a trailing dot (``127.0.0.1.``, ``localhost.``) a host is a DNS name that the
+    resolver answers for, with any address: not loopback.
+    """
+    host = host.strip("[]").lower()
     if host == "localhost":
         return True
     try:
@@ -109,7 +113,7 @@ class Signer:
         scheme, host, port = target.normalised()
         if scheme not in _SECURE and scheme not in _PLAIN:
             return False
-        if is_loopback_target(host):
+        if is_loopback_target(target.host):  # as written: "127.0.0.1." is a DNS name
             return True
         if scheme not in _SECURE:
             return False

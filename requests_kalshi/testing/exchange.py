@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any
 
 from requests_kalshi.errors import ConfigurationError, KalshiError
-from requests_kalshi.session import KalshiSession, session
+from requests_kalshi.sessions import KalshiSession, session
 
 from ._http import MARGIN_WS_PATH, WS_PATH, Server, handler_for
 from .front import ExchangeFront, make_core

@@ -16,7 +16,7 @@ import requests
 from requests_kalshi.auth import KalshiAuth
 from requests_kalshi.environments import DEMO, KALSHI_HOSTS, is_loopback_host, resolve_environment
 from requests_kalshi.errors import ConfigurationError
-from requests_kalshi.session import KalshiSession, session
+from requests_kalshi.sessions import KalshiSession, session
 
 from .front import ExchangeFront, make_core
 from .simulator import SimulatedExchange

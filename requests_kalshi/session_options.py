@@ -1,8 +1,9 @@
-"""The options of ``session()``, ``httpx.client()`` and ``httpx.async_client()``, resolved once.
+"""What a client is made with, checked once.
 
-The three factories take the same options (a test holds their signatures together); this is
-the one place that checks them, reads ``KALSHI_*`` variables and builds the key, so every
-client refuses the same mistakes with the same messages.
+``session()``, ``httpx.client()`` and ``httpx.async_client()`` take the same options (a test
+holds their signatures together); this is the one place that checks them, reads ``KALSHI_*``
+variables and builds the key, so every client refuses the same mistakes with the same
+messages. Also the default timeout and what a session needs of a rate limiter.
 """
 
 from __future__ import annotations
@@ -11,19 +12,86 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .auth import ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT, KalshiAuth
+from .auth import KalshiAuth
+from .credentials import ENV_KEY_ID, ENV_KEY_PATH, ENV_KEY_TEXT
 from .environments import Environment, is_local, resolve_environment
 from .errors import ConfigurationError
 from .keys import KeySource
 from .retry import RetryPolicy
 
-__all__ = ["ENV_ENVIRONMENT", "Options", "Timeout", "checked_timeout", "resolve_options"]
+if TYPE_CHECKING:
+    import requests
 
-ENV_ENVIRONMENT = "KALSHI_ENV"
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ENV_ENVIRONMENT",
+    "Options",
+    "RateLimiterLike",
+    "Timeout",
+    "checked_timeout",
+    "rate_limiter_for",
+    "resolve_options",
+]
+
+DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 30.0)
+"""(connect, read) seconds used when a request gives no ``timeout``."""
 
 Timeout = float | tuple[float | None, float | None] | None
+"""A timeout: seconds, a ``(connect, read)`` pair, or ``None`` to wait forever."""
+
+
+class RateLimiterLike(Protocol):
+    """What a session needs of a rate limiter: wait for the budget of one request."""
+
+    def acquire(self, method: str, path: str) -> None:
+        """Block until a ``method`` request to ``path`` fits the budget, then take it."""
+
+
+def rate_limiter_for(spec: Any, session: requests.Session) -> RateLimiterLike | None:
+    """The rate limiter a session's ``rate_limit=`` option names (see ``KalshiSession``).
+
+    An object with ``acquire(method, path)`` is used as it is; anything else goes to
+    :func:`~requests_kalshi.ratelimit.resolve_rate_limit` (``"auto"`` reads the account's
+    limits through ``session``).
+
+    :raises ConfigurationError: an option that names no rate limiter.
+    """
+    if not isinstance(spec, (str, Mapping)) and callable(getattr(spec, "acquire", None)):
+        limiter: RateLimiterLike = spec
+        return limiter
+    from .ratelimit import resolve_rate_limit
+
+    return resolve_rate_limit(spec, session)
+
+
+def checked_timeout(timeout: Timeout) -> Timeout:
+    """``timeout``, or the error that says what is wrong with it.
+
+    :raises ConfigurationError: not a number of seconds > 0, a pair of them, or ``None``.
+    """
+    values = timeout if isinstance(timeout, tuple) else (timeout,)
+    if isinstance(timeout, tuple) and len(timeout) != 2:
+        raise ConfigurationError("timeout must be seconds or a (connect, read) pair.")
+    for value in values:
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise ConfigurationError(
+                f"timeout must be a finite number of seconds > 0, a (connect, read) pair or "
+                f"None (wait forever), not {timeout!r}."
+            )
+    return timeout
+
+
+ENV_ENVIRONMENT = "KALSHI_ENV"
+"""The variable naming the environment when no ``env`` is given."""
 
 
 @dataclass(frozen=True)
@@ -132,27 +200,3 @@ def resolve_options(
         raise_errors=bool(raise_errors),
         correct_clock=bool(correct_clock),
     )
-
-
-def checked_timeout(timeout: Timeout) -> Timeout:
-    """``timeout`` if it is seconds > 0, a ``(connect, read)`` pair of them, or ``None``.
-
-    :raises ConfigurationError: anything else.
-    """
-    values = timeout if isinstance(timeout, tuple) else (timeout,)
-    if isinstance(timeout, tuple) and len(timeout) != 2:
-        raise ConfigurationError("timeout must be seconds or a (connect, read) pair.")
-    for value in values:
-        if value is None:
-            continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or value <= 0
-        ):
-            raise ConfigurationError(
-                f"timeout must be a finite number of seconds > 0, a (connect, read) pair or "
-                f"None (wait forever), not {timeout!r}."
-            )
-    return timeout
