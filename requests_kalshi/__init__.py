@@ -1,4 +1,4 @@
-"""Sign Kalshi Trade API v2 requests with ``requests``.
+"""Sign Kalshi Trade API v2 requests: ``requests`` here, httpx in :mod:`requests_kalshi.httpx`.
 
 >>> from requests_kalshi import KalshiAuth, session, DEMO, PRODUCTION
 """
@@ -8,7 +8,6 @@ from .api_errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
-    DeprecatedEndpointError,
     KalshiAPIError,
     NotFoundError,
     PermissionDeniedError,
@@ -18,23 +17,17 @@ from .api_errors import (
     raise_for_kalshi,
 )
 from .auth import KalshiAuth
-from .environments import DEMO, PRODUCTION, Environment, resolve_environment
+from .environments import DEMO, PRODUCTION, Environment
 from .errors import (
     ConfigurationError,
-    EncryptedKeyError,
     KalshiError,
-    KeyFileError,
     KeyLoadError,
-    UnknownEnvironmentError,
-    UnsupportedKeyError,
     UntrustedHostError,
 )
 from .kalshi_session import KalshiSession
-from .keys import load_private_key
-from .ratelimit import RateLimiter, resolve_rate_limit
+from .ratelimit import RateLimiter
 from .retry import RetryPolicy
 from .sessions import session
-from .signing import sign_message, signed_path, string_to_sign, verify_signature
 from .websocket import websocket_headers, websocket_url
 
 __all__ = [
@@ -44,14 +37,11 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
-    "DeprecatedEndpointError",
-    "EncryptedKeyError",
     "Environment",
     "KalshiAPIError",
     "KalshiAuth",
     "KalshiError",
     "KalshiSession",
-    "KeyFileError",
     "KeyLoadError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -60,19 +50,10 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "TimestampExpiredError",
-    "UnknownEnvironmentError",
-    "UnsupportedKeyError",
     "UntrustedHostError",
     "__version__",
-    "load_private_key",
     "raise_for_kalshi",
-    "resolve_environment",
-    "resolve_rate_limit",
     "session",
-    "sign_message",
-    "signed_path",
-    "string_to_sign",
-    "verify_signature",
     "websocket_headers",
     "websocket_url",
 ]

@@ -9,15 +9,12 @@ import pytest
 import requests
 import responses
 
-from requests_kalshi import (
+from requests_kalshi import KalshiAPIError, RateLimitError, ServerError, raise_for_kalshi, session
+from requests_kalshi.api_errors import (
     DeprecatedEndpointError,
-    KalshiAPIError,
-    RateLimitError,
-    ServerError,
-    raise_for_kalshi,
-    session,
+    error_for_response,
+    error_in_response,
 )
-from requests_kalshi.api_errors import error_for_response, error_in_response
 
 DEMO = "https://external-api.demo.kalshi.co/trade-api/v2"
 DEPRECATED = {

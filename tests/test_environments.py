@@ -6,14 +6,9 @@ import dataclasses
 
 import pytest
 
-from requests_kalshi import (
-    DEMO,
-    PRODUCTION,
-    Environment,
-    UnknownEnvironmentError,
-    resolve_environment,
-)
-from requests_kalshi.environments import KALSHI_HOSTS, is_loopback_host
+from requests_kalshi import DEMO, PRODUCTION, Environment
+from requests_kalshi.environments import KALSHI_HOSTS, is_loopback_host, resolve_environment
+from requests_kalshi.errors import UnknownEnvironmentError
 
 
 def test_recommended_hosts() -> None:

@@ -12,8 +12,10 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from requests_kalshi import EncryptedKeyError, KeyFileError, KeyLoadError, load_private_key
+from requests_kalshi import KeyLoadError
+from requests_kalshi.errors import EncryptedKeyError, KeyFileError
 from requests_kalshi.keyfiles import MAX_KEY_FILE_BYTES
+from requests_kalshi.keys import load_private_key
 
 from .conftest import pem
 

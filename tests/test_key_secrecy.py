@@ -19,8 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from requests_kalshi import KalshiAuth, KalshiError, KeyFileError, KeyLoadError, load_private_key
+from requests_kalshi import KalshiAuth, KalshiError, KeyLoadError
 from requests_kalshi.cli import main
+from requests_kalshi.errors import KeyFileError
+from requests_kalshi.keys import load_private_key
 
 from .conftest import KEY_ID
 

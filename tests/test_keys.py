@@ -10,15 +10,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x25519
 
-from requests_kalshi import (
-    EncryptedKeyError,
-    KalshiError,
-    KeyFileError,
-    KeyLoadError,
-    UnsupportedKeyError,
-    load_private_key,
-)
-from requests_kalshi.keys import describe_key, key_fingerprint
+from requests_kalshi import KalshiError, KeyLoadError
+from requests_kalshi.errors import EncryptedKeyError, KeyFileError, UnsupportedKeyError
+from requests_kalshi.keys import describe_key, key_fingerprint, load_private_key
 
 from .conftest import pem
 

@@ -15,14 +15,9 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from requests_kalshi import (
-    ConfigurationError,
-    KalshiAuth,
-    KalshiSession,
-    UnknownEnvironmentError,
-    resolve_environment,
-    session,
-)
+from requests_kalshi import ConfigurationError, KalshiAuth, KalshiSession, session
+from requests_kalshi.environments import resolve_environment
+from requests_kalshi.errors import UnknownEnvironmentError
 from requests_kalshi.local import LocalSession
 from requests_kalshi.testing import ExchangeNotRunningError, LocalExchange
 

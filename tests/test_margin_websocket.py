@@ -18,11 +18,10 @@ from requests_kalshi import (
     Environment,
     KalshiAuth,
     UntrustedHostError,
-    resolve_environment,
     websocket_headers,
     websocket_url,
 )
-from requests_kalshi.environments import KALSHI_HOSTS
+from requests_kalshi.environments import KALSHI_HOSTS, resolve_environment
 from tests.conftest import KEY_ID
 from tests.verifier import assert_signed
 from tests.wsloopback import KalshiWebSocketServer

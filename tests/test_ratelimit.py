@@ -12,14 +12,8 @@ import pytest
 import requests
 import responses
 
-from requests_kalshi import (
-    ConfigurationError,
-    KalshiSession,
-    RateLimiter,
-    RetryPolicy,
-    resolve_rate_limit,
-)
-from requests_kalshi.ratelimit import TIERS, endpoint_path
+from requests_kalshi import ConfigurationError, KalshiSession, RateLimiter, RetryPolicy
+from requests_kalshi.ratelimit import TIERS, endpoint_path, resolve_rate_limit
 
 from .loopback import LoopbackServer, Received, Reply, json_reply
 

@@ -15,11 +15,10 @@ from requests_kalshi import (
     ConfigurationError,
     KalshiAuth,
     KalshiSession,
-    KeyFileError,
-    UnknownEnvironmentError,
     __version__,
     session,
 )
+from requests_kalshi.errors import KeyFileError, UnknownEnvironmentError
 
 from .conftest import KEY_ID
 from .verifier import assert_signed

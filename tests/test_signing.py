@@ -9,8 +9,13 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from requests_kalshi import sign_message, signed_path, string_to_sign, verify_signature
-from requests_kalshi.signing import signature_headers
+from requests_kalshi.signing import (
+    sign_message,
+    signature_headers,
+    signed_path,
+    string_to_sign,
+    verify_signature,
+)
 
 from .verifier import is_valid
 

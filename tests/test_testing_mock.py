@@ -10,7 +10,8 @@ import requests
 import responses
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from requests_kalshi import DEMO, PRODUCTION, ConfigurationError, session, sign_message
+from requests_kalshi import DEMO, PRODUCTION, ConfigurationError, session
+from requests_kalshi.signing import sign_message
 from requests_kalshi.testing import KalshiMock
 
 from .conftest import KEY_ID

@@ -19,12 +19,12 @@ from requests_kalshi import (
     KalshiAuth,
     KalshiError,
     KalshiSession,
-    UnknownEnvironmentError,
     UntrustedHostError,
     websocket_headers,
     websocket_url,
 )
 from requests_kalshi.environments import is_loopback_host
+from requests_kalshi.errors import UnknownEnvironmentError
 from requests_kalshi.redirects import redirect_target
 
 from .conftest import KEY_ID

@@ -16,11 +16,11 @@ from requests_kalshi import (
     PRODUCTION,
     ConfigurationError,
     KalshiAuth,
-    UnknownEnvironmentError,
     UntrustedHostError,
     websocket_headers,
     websocket_url,
 )
+from requests_kalshi.errors import UnknownEnvironmentError
 from tests.conftest import KEY_ID
 from tests.verifier import assert_signed
 from tests.wsloopback import KalshiWebSocketServer
