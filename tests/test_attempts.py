@@ -324,3 +324,19 @@ def test_a_loopback_name_with_a_trailing_dot_is_a_dns_name_not_loopback(
     assert not auth.signer.trusts(Target("http", url.split("/")[2].strip("[]")))
     with pytest.raises(UntrustedHostError):
         auth.headers("GET", url)
+
+
+def test_the_benchmarks_stand_in_key_replaces_the_signers_key(
+    ed_key: ed25519.Ed25519PrivateKey,
+) -> None:
+    """benchmarks/run.py measures our own work with a key whose signing costs nothing."""
+
+    class FreeKey:
+        def sign(self, data: bytes, *args: object) -> bytes:
+            return bytes(64)
+
+    auth = KalshiAuth(KEY_ID, ed_key, clock_offset=1.5)
+    auth._key = FreeKey()  # type: ignore[assignment]
+    assert auth.signer.offset == 1.5
+    signature = auth.headers("GET", "/trade-api/v2/markets")["KALSHI-ACCESS-SIGNATURE"]
+    assert base64.b64decode(signature) == bytes(64)

@@ -66,6 +66,21 @@ def is_loopback_target(host: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=256)
+def _trusts(extra_hosts: frozenset[str], target: Target) -> bool:
+    # Cached: every request asks, about a handful of targets.
+    scheme, host, port = target.normalised()
+    if scheme not in _SECURE and scheme not in _PLAIN:
+        return False
+    if is_loopback_target(target.host):  # as written: "127.0.0.1." is a DNS name
+        return True
+    if scheme not in _SECURE:
+        return False
+    if host in KALSHI_HOSTS:
+        return port == 443
+    return host in extra_hosts
+
+
 @dataclass(frozen=True, repr=False)
 class Signer:
     """An API key and its rules: which targets it signs for, and the clock it signs with.
@@ -110,16 +125,7 @@ class Signer:
 
     def trusts(self, target: Target) -> bool:
         """Whether signed headers may go to ``target``."""
-        scheme, host, port = target.normalised()
-        if scheme not in _SECURE and scheme not in _PLAIN:
-            return False
-        if is_loopback_target(target.host):  # as written: "127.0.0.1." is a DNS name
-            return True
-        if scheme not in _SECURE:
-            return False
-        if host in KALSHI_HOSTS:
-            return port == 443
-        return host in self.extra_hosts
+        return _trusts(self.extra_hosts, target)
 
     def check(self, target: Target, url: str) -> None:
         """Raise :class:`UntrustedHostError` unless :meth:`trusts` ``target`` (of ``url``).
