@@ -195,16 +195,14 @@ def test_a_perps_bot_streams_through_a_dropped_connection() -> None:
 
                 await asyncio.sleep(0.01)  # a later millisecond: the reconnect signs anew
                 assert exchange.streams.drop_connections() == 1
+                # Reconnected comes once every subscription is made again: the bot acts at once.
                 reconnected, _ = await until(stream, lambda i: isinstance(i, Reconnected))
                 assert reconnected == Reconnected(attempts=1)
-                snapshot, _ = await until(stream, is_message("orderbook_delta"))
+                snapshot = await next_item(stream)  # the first item of the new connection
                 assert snapshot.type == "orderbook_snapshot"
                 book = OrderBook(ETH, product="margin")
                 book.apply(snapshot)  # a fresh snapshot, the same book
                 assert book.rest_view() == rest_book.json()["orderbook_fp"]
-                # Every subscription is made again, not yet confirmed: its answer is a barrier.
-                listing = await stream.list_subscriptions()
-                assert len(listing) == 4
 
                 await asyncio.to_thread(exchange.margin.set_index, ETH, str(ask + 10))
                 ticker, _ = await until(stream, is_message("ticker", market_ticker=ETH))

@@ -73,6 +73,8 @@ class StreamHub:
         self._connections: dict[_Connection, tuple[str, ChannelSession]] = {}
         self._controls = ChannelControls()
         self._refusals: list[int] = []
+        self._holding = False
+        self._held_commands: list[tuple[ChannelSession, str]] = []
         self._unsubscribe: list[Callable[[], None]] = []
 
     @property
@@ -127,6 +129,32 @@ class StreamHub:
             self._controls.paused.discard(channel)
             for _, session in self._connections.values():
                 session.release()
+
+    def hold_commands(self) -> None:
+        """Leave the commands clients send unanswered until :meth:`release_commands`.
+
+        As a server slow to answer would: a subscription held is not made yet.
+        """
+        with self._lock:
+            self._holding = True
+
+    def release_commands(self) -> int:
+        """Answer the held commands in the order they came and stop holding; returns how many."""
+        count = 0
+        while True:
+            with self._lock:
+                if not self._held_commands:
+                    self._holding = False
+                    return count
+                session, text = self._held_commands.pop(0)
+            session.command(text)  # outside the hub's lock: the product's lock comes first
+            count += 1
+
+    @property
+    def held_commands(self) -> int:
+        """How many commands :meth:`hold_commands` holds now."""
+        with self._lock:
+            return len(self._held_commands)
 
     def refuse_handshakes(self, count: int = 1, *, status: int = 503) -> None:
         """Answer the next ``count`` WebSocket handshakes with ``status`` instead of 101.
@@ -241,11 +269,18 @@ class StreamHub:
             if opcode == PING:
                 connection.outgoing.put(_frame(PONG, payload))
             elif opcode == TEXT:
-                session.command(payload.decode("utf-8"))
+                self._command(session, payload.decode("utf-8"))
             elif opcode != PONG:
                 connection.send(
                     {"type": "error", "msg": {"code": 1, "msg": "Unable to process message"}}
                 )
+
+    def _command(self, session: ChannelSession, text: str) -> None:
+        with self._lock:
+            if self._holding:
+                self._held_commands.append((session, text))
+                return
+        session.command(text)
 
     def _write(self, connection: _Connection) -> None:
         while True:
