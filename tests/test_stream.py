@@ -376,3 +376,19 @@ def test_closing_a_stream_that_never_opened_ends_its_iteration(ex: LocalExchange
         return [item async for item in stream]
 
     assert asyncio.run(scenario()) == []
+
+
+def test_a_stream_the_exchange_keeps_closing_as_a_slow_consumer_gives_up(
+    ex: LocalExchange,
+) -> None:
+    ex.streams.max_backlog = 1  # every answer is too much: each connection is closed at once
+
+    async def scenario() -> None:
+        async with stream_to(ex, retries=2) as stream:
+            await stream.subscribe("trade")
+
+    with pytest.raises(StreamGaveUpError, match="after 3 attempts") as info:
+        asyncio.run(scenario())
+    assert "1008 slow consumer: more than 1 bytes waiting" in str(info.value.__cause__)
+    handshakes = [r for r in ex.requests if r.path == "/trade-api/ws/v2"]
+    assert [r.status for r in handshakes] == [101, 101, 101]

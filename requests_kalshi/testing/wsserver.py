@@ -7,6 +7,12 @@ product it was opened to; the controls act on the connections of both.
 :class:`StreamHub` is ``LocalExchange.streams``. After the HTTP server has answered a signed
 handshake with 101, it hands the socket to :meth:`StreamHub.serve`: the handler's thread reads
 the client's frames; a writer thread sends replies, channel messages and the server's pings.
+
+The exchange's own choice where Kalshi's is not public: a connection may have at most
+:attr:`StreamHub.max_backlog` bytes of frames waiting for a client that reads slower than they
+come; past that the exchange drops what waits and closes the connection with code 1008 and
+the reason ``slow consumer``, and drops it outright if the client has not taken the close
+frame :attr:`StreamHub.close_timeout` seconds later.
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ from typing import Any
 
 from requests_kalshi.errors import ConfigurationError
 
+from ._wsconnection import Connection as _Connection
 from .margin_feed import MarginFeed
 from .simulator import Outcome, SimulatedExchange
-from .wschannels import ChannelControls, ChannelSession, Feed, Frame
+from .wschannels import ChannelControls, ChannelSession, Feed
 from .wsfeed import EventFeed
 from .wsframes import CLOSE, PING, PONG, TEXT, FrameError, MessageReader, close_payload
 from .wsframes import encode_frame as _frame
@@ -34,20 +41,6 @@ from .wsframes import encode_frame as _frame
 __all__ = ["StreamHub"]
 
 log = logging.getLogger("requests_kalshi")
-
-
-class _Connection:
-    def __init__(self, sock: socket.socket, wfile: io.BufferedIOBase) -> None:
-        self.sock = sock
-        self.wfile = wfile
-        self.outgoing: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-
-    def send(self, frame: Frame) -> None:
-        self.outgoing.put(_frame(TEXT, json.dumps(frame, separators=(",", ":")).encode()))
-
-    def drop(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
 
 
 class StreamHub:
@@ -62,6 +55,14 @@ class StreamHub:
 
     ping_interval: float = 10.0
     """Seconds between the server's pings on an idle connection, as Kalshi's (about 10 s)."""
+
+    max_backlog: int = 4 * 2**20
+    """Bytes of frames a connection may have waiting for its client (4 MiB); past that the
+    connection is closed with 1008 ``slow consumer`` (the exchange's own choice)."""
+
+    close_timeout: float = 10.0
+    """Seconds a connection closed for falling behind has to take the close frame before it is
+    dropped."""
 
     def __init__(self, core: SimulatedExchange) -> None:
         self._core = core
@@ -231,7 +232,7 @@ class StreamHub:
 
         :param product: ``"events"`` or ``"margin"``: whose channels it serves.
         """
-        connection = _Connection(sock, wfile)
+        connection = _Connection(sock, wfile, self.max_backlog, self.close_timeout)
         feed = self._feeds[product]
         session = ChannelSession(feed, connection.send, self._controls)
         with self._lock:
@@ -245,7 +246,7 @@ class StreamHub:
         finally:
             with feed.lock, self._lock:
                 del self._connections[connection]
-            connection.outgoing.put(None)  # the writer ends
+            connection.ended()
             writer.join()
 
     def _read(
@@ -256,7 +257,7 @@ class StreamHub:
             try:
                 message = reader.next()
             except FrameError as error:
-                connection.outgoing.put(_frame(CLOSE, close_payload(error.code, error.reason)))
+                connection.put(_frame(CLOSE, close_payload(error.code, error.reason)))
                 return
             except OSError:
                 return
@@ -264,10 +265,10 @@ class StreamHub:
                 return
             opcode, payload = message
             if opcode == CLOSE:
-                connection.outgoing.put(_frame(CLOSE, payload[:2]))
+                connection.put(_frame(CLOSE, payload[:2]))
                 return
             if opcode == PING:
-                connection.outgoing.put(_frame(PONG, payload))
+                connection.put(_frame(PONG, payload))
             elif opcode == TEXT:
                 self._command(session, payload.decode("utf-8"))
             elif opcode != PONG:
@@ -285,7 +286,7 @@ class StreamHub:
     def _write(self, connection: _Connection) -> None:
         while True:
             try:
-                data = connection.outgoing.get(timeout=self.ping_interval)
+                data = connection.outbox.get(timeout=self.ping_interval)
             except queue.Empty:
                 data = _frame(PING, b"")
             if data is None:
