@@ -14,10 +14,12 @@ product="margin")``.
 
 Every connection, first or reconnect, is signed afresh just before it is opened (a signature
 expires within seconds). A lost connection is reopened after a jittered, growing pause and
-every subscription is made again; when the attempts run out the iteration raises
-:class:`StreamGaveUpError`. A ``seq`` gap on a subscription is reported (a :class:`Gap` item
-and a warning on the ``requests_kalshi`` logger) and repaired by subscribing again, which
-brings a fresh snapshot.
+every subscription is made again; :class:`Reconnected` comes once the server has confirmed
+them all. A connection lost within ``stable_after`` seconds of opening counts as a failed
+attempt, so a server that accepts and drops at once is given up on too: when the attempts run
+out the iteration raises :class:`StreamGaveUpError`. A ``seq`` gap on a subscription is
+reported (a :class:`Gap` item and a warning on the ``requests_kalshi`` logger) and repaired by
+subscribing again, which brings a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -78,7 +80,10 @@ class StreamHandshakeError(StreamError):
 class StreamGaveUpError(StreamError):
     """Every attempt to (re)connect failed; the last failure is the ``__cause__``.
 
-    :ivar attempts: how many connections were tried.
+    An attempt fails when the connection cannot be opened, or when it is lost within
+    ``stable_after`` seconds of opening.
+
+    :ivar attempts: how many attempts failed in a row.
     """
 
     def __init__(self, message: str, attempts: int) -> None:
@@ -144,7 +149,12 @@ class Gap:
 class Reconnected:
     """The connection was lost and is open again, with every subscription made again.
 
-    :ivar attempts: the connections tried before this one succeeded (1: the first one).
+    It comes once the server has answered every subscription made again: what is published
+    after it reaches the stream. A subscription the server refused to make again is dropped,
+    and its :class:`StreamCommandError` is raised by the iteration right after this item.
+    Items of the new connection that came before the last answer follow this one.
+
+    :ivar attempts: the connections tried since the loss, this one included (1: the first).
     """
 
     attempts: int
@@ -169,6 +179,15 @@ class _Waiter:
     """Made by the stream itself (a restore): nobody awaits it; its errors go to the items."""
 
 
+@dataclass(eq=False)
+class _Restore:
+    """A reconnect's subscribe commands not answered yet, and the items held until they are."""
+
+    attempts: int
+    pending: set[int] = field(default_factory=set)
+    held: list[StreamItem | BaseException] = field(default_factory=list)
+
+
 def connect(
     auth: KalshiAuth,
     env: str | Environment = "demo",
@@ -177,6 +196,7 @@ def connect(
     retries: int = 5,
     backoff: float = 0.5,
     max_backoff: float = 30.0,
+    stable_after: float = 60.0,
     open_timeout: float = 10.0,
     ping_interval: float | None = 20.0,
 ) -> KalshiStream:
@@ -192,6 +212,8 @@ def connect(
     :param retries: connection attempts after a failure before giving up (per outage).
     :param backoff: the first pause between attempts, in seconds; it doubles each time, up to
         ``max_backoff``, and a random part (jitter) is taken off so clients spread out.
+    :param stable_after: seconds a connection must stay open for its loss to start a new
+        outage with the whole budget; one lost sooner counts as a failed attempt.
     :param open_timeout: seconds for the connection and handshake.
     :param ping_interval: seconds between the client's pings (``None``: none).
     :raises ConfigurationError: a bad option, an unknown ``product`` or one given with a URL;
@@ -205,6 +227,7 @@ def connect(
         retries=retries,
         backoff=backoff,
         max_backoff=max_backoff,
+        stable_after=stable_after,
         open_timeout=open_timeout,
         ping_interval=ping_interval,
     )
@@ -229,6 +252,7 @@ class KalshiStream:
         retries: int,
         backoff: float,
         max_backoff: float,
+        stable_after: float,
         open_timeout: float,
         ping_interval: float | None,
     ) -> None:
@@ -239,7 +263,12 @@ class KalshiStream:
             )
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ConfigurationError(f"retries must be an int >= 0, not {retries!r}.")
-        for name, value in (("backoff", backoff), ("max_backoff", max_backoff)):
+        seconds = (
+            ("backoff", backoff),
+            ("max_backoff", max_backoff),
+            ("stable_after", stable_after),
+        )
+        for name, value in seconds:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigurationError(f"{name} must be a number of seconds >= 0: {value!r}.")
         self.url = resolve_websocket_url(env, product=product)
@@ -248,6 +277,7 @@ class KalshiStream:
         self._retries = retries
         self._backoff = float(backoff)
         self._max_backoff = float(max_backoff)
+        self._stable_after = float(stable_after)
         self._open_timeout = open_timeout
         self._ping_interval = ping_interval
         self._ids = itertools.count(1)
@@ -259,7 +289,10 @@ class KalshiStream:
         self._ws: _client.ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._failure: BaseException | None = None
-        self._attempts = 0
+        self._failures = 0  # failed attempts in a row: the budget and the pause follow it
+        self._tries = 0  # connections tried since the last loss
+        self._opened_at = 0.0
+        self._restore: _Restore | None = None
 
     # -- opening and closing -----------------------------------------------------------------
 
@@ -287,12 +320,13 @@ class KalshiStream:
             await self._ws.close()
         self._items.put_nowait(StopAsyncIteration())
 
-    async def _open(self) -> _client.ClientConnection:
-        last: BaseException | None = None
-        for attempt in range(self._retries + 1):
-            if attempt:
-                pause = min(self._max_backoff, self._backoff * 2 ** (attempt - 1))
+    async def _open(self, last: BaseException | None = None) -> _client.ClientConnection:
+        self._tries = 0
+        while self._failures <= self._retries:
+            if self._failures:
+                pause = min(self._max_backoff, self._backoff * 2 ** (self._failures - 1))
                 await asyncio.sleep(pause * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
+            self._tries += 1
             # Signed here, after the pause: a signature expires within seconds.
             headers = websocket_headers(self._auth, self.url)
             try:
@@ -316,19 +350,21 @@ class KalshiStream:
             except (OSError, InvalidHandshake, TimeoutError) as error:
                 last = error
             else:
-                self._attempts = attempt + 1
+                self._opened_at = asyncio.get_running_loop().time()
                 return ws
+            self._failures += 1
             log.warning(
-                "stream: connecting to %s failed (attempt %d of %d): %s",
+                "stream: connecting to %s failed (%d failed attempts of %d): %s",
                 self.url,
-                attempt + 1,
+                self._failures,
                 self._retries + 1,
                 last,
             )
         raise StreamGaveUpError(
-            f"could not connect to {self.url} after {self._retries + 1} attempts "
-            f"(last: {last}); check the network and Kalshi's status, or raise retries=.",
-            self._retries + 1,
+            f"gave up on {self.url} after {self._failures} attempts that failed or were lost "
+            f"within stable_after={self._stable_after:g} s of opening (last: {last}); check "
+            "the network and Kalshi's status, or raise retries=.",
+            self._failures,
         ) from last
 
     # -- commands ----------------------------------------------------------------------------
@@ -431,23 +467,69 @@ class KalshiStream:
             with contextlib.suppress(ConnectionClosed):
                 async for raw in self._ws:
                     await self._receive(raw)
-            log.warning("stream: the connection to %s was lost; reconnecting", self.url)
+            lost = StreamError(
+                f"{self.url} closed the connection ({self._ws.close_code} "
+                f"{self._ws.close_reason or 'no reason given'})"
+            )
+            log.warning("stream: %s; reconnecting", lost)
+            self._release_held()
+            if asyncio.get_running_loop().time() - self._opened_at < self._stable_after:
+                self._failures += 1  # lost too soon to count as back: the outage goes on
+            else:
+                self._failures = 0
             try:
-                self._ws = await self._open()
+                self._ws = await self._open(lost)
             except StreamError as error:
                 self._fail(error)
                 return
-            for subscription in self._subscriptions:
-                subscription.sid, subscription.seq = None, 0
-            self._by_sid.clear()
-            for subscription in list(self._subscriptions):
-                await self._resubscribe(subscription)
-            self._items.put_nowait(Reconnected(self._attempts))
+            await self._restore_subscriptions()
 
-    async def _resubscribe(self, subscription: _Subscription) -> None:
+    async def _restore_subscriptions(self) -> None:
+        for subscription in self._subscriptions:
+            subscription.sid, subscription.seq = None, 0
+        self._by_sid.clear()
+        for command_id in [c for c, w in self._waiters.items() if w.internal]:
+            del self._waiters[command_id]  # the lost connection's own restores
+        restore = self._restore = _Restore(self._tries)
+        # Frames are read only once these are sent: no answer can come before its command id
+        # is pending.
+        for subscription in list(self._subscriptions):
+            restore.pending.add(await self._resubscribe(subscription))
+        self._answered(None)
+
+    def _answered(self, command_id: int | None) -> None:
+        """A command was answered; a restore's last answer brings ``Reconnected``, then the rest."""
+        restore = self._restore
+        if restore is None:
+            return
+        if command_id is not None:
+            restore.pending.discard(command_id)
+        if restore.pending:
+            return
+        self._restore = None
+        self._items.put_nowait(Reconnected(restore.attempts))
+        for item in restore.held:
+            self._items.put_nowait(item)
+
+    def _release_held(self) -> None:
+        """The connection was lost before its restore was answered: nothing received is lost."""
+        if self._restore is not None:
+            for item in self._restore.held:
+                self._items.put_nowait(item)
+            self._restore = None
+
+    def _emit(self, item: StreamItem | BaseException) -> None:
+        if self._restore is not None:
+            self._restore.held.append(item)
+        else:
+            self._items.put_nowait(item)
+
+    async def _resubscribe(self, subscription: _Subscription) -> int:
         subscription.sid, subscription.seq = None, 0
         future = asyncio.get_running_loop().create_future()
-        await self._send_subscribe([subscription], _Waiter(future, [subscription], internal=True))
+        return await self._send_subscribe(
+            [subscription], _Waiter(future, [subscription], internal=True)
+        )
 
     async def _receive(self, raw: str | bytes) -> None:
         try:
@@ -471,28 +553,19 @@ class KalshiStream:
     async def _handle(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
         if kind == "subscribed":
-            self._confirmed(frame)
+            await self._confirmed(frame)
         elif kind == "ok" and (reply := self._replies.get(frame.get("id", -1))) is not None:
             if not reply.done():
                 reply.set_result(frame.get("msg"))
         elif kind == "error":
-            body = frame.get("msg") or {}
-            error = StreamCommandError(int(body.get("code", 0)), str(body.get("msg", "")))
-            waiter = self._waiters.get(frame.get("id", -1))
-            if waiter is not None and not waiter.internal and not waiter.future.done():
-                waiter.future.set_exception(error)
-            else:
-                log.warning("stream: %s", error)
-                if waiter is not None:  # a subscription the stream restores was refused
-                    del self._waiters[frame["id"]]
-                    self._items.put_nowait(error)
+            self._refused(frame)
         elif (subscription := self._by_sid.get(frame.get("sid", -1))) is not None and kind not in (
             "ok",
             "unsubscribed",
         ):
             await self._data(subscription, frame)
 
-    def _confirmed(self, frame: dict[str, Any]) -> None:
+    async def _confirmed(self, frame: dict[str, Any]) -> None:
         waiter = self._waiters.get(frame.get("id", -1))
         body = frame.get("msg") or {}
         if waiter is None:
@@ -500,7 +573,10 @@ class KalshiStream:
         for subscription in waiter.subscriptions:
             if subscription.sid is None and subscription.channel == body.get("channel"):
                 subscription.sid = int(body["sid"])
-                self._by_sid[subscription.sid] = subscription
+                if subscription in self._subscriptions:
+                    self._by_sid[subscription.sid] = subscription
+                else:  # unsubscribed while this subscribe was on its way
+                    await self._command("unsubscribe", {"sids": [subscription.sid]})
                 break
         # A subscribe awaited across a reconnect completes when the restore confirms it.
         for command_id, each in list(self._waiters.items()):
@@ -508,6 +584,38 @@ class KalshiStream:
                 each.future.set_result(None)
             if each.internal and each.future.done():
                 del self._waiters[command_id]
+                self._answered(command_id)
+
+    def _refused(self, frame: dict[str, Any]) -> None:
+        body = frame.get("msg") or {}
+        error = StreamCommandError(int(body.get("code", 0)), str(body.get("msg", "")))
+        command_id = frame.get("id", -1)
+        waiter = self._waiters.get(command_id)
+        if waiter is not None and not waiter.internal:
+            # Refused, so not kept for reconnects (the server refuses a command as a whole).
+            unconfirmed = [s for s in waiter.subscriptions if s.sid is None]
+            self._subscriptions = [s for s in self._subscriptions if s not in unconfirmed]
+            with contextlib.suppress(asyncio.InvalidStateError):  # answered already
+                waiter.future.set_exception(error)
+            return
+        log.warning("stream: %s", error)
+        if waiter is None:
+            return
+        # A subscription the stream makes again was refused: it is dropped, and a subscribe()
+        # awaited across the reconnect raises; otherwise the reader gets the error.
+        del self._waiters[command_id]
+        refused = set(waiter.subscriptions)
+        self._subscriptions = [s for s in self._subscriptions if s not in refused]
+        awaiting = [
+            w
+            for w in self._waiters.values()
+            if not w.internal and not w.future.done() and refused & set(w.subscriptions)
+        ]
+        for each in awaiting:
+            each.future.set_exception(error)
+        if not awaiting:
+            self._emit(error)
+        self._answered(command_id)
 
     async def _data(self, subscription: _Subscription, frame: dict[str, Any]) -> None:
         seq = frame.get("seq")
@@ -516,7 +624,7 @@ class KalshiStream:
                 await self._gap(subscription, subscription.seq + 1, seq)
                 return
             subscription.seq = seq
-        self._items.put_nowait(
+        self._emit(
             Message(
                 type=str(frame.get("type")),
                 channel=subscription.channel,
@@ -534,7 +642,7 @@ class KalshiStream:
             expected,
             received,
         )
-        self._items.put_nowait(Gap(subscription.channel, subscription.tickers, expected, received))
+        self._emit(Gap(subscription.channel, subscription.tickers, expected, received))
         old = subscription.sid
         if old is not None:
             self._by_sid.pop(old, None)

@@ -83,3 +83,16 @@ def ticking_clock(start: float = 1_700_000_000.0, step: float = 1.0) -> Callable
     """A clock that moves ``step`` seconds on every reading (thread-safe)."""
     counter = itertools.count()
     return lambda: start + step * next(counter)
+
+
+FUNDING_HOUR = 1_800_000_000 - 1_800_000_000 % 3600
+"""A whole hour of Unix time: a funding time of the local exchange's perpetual futures."""
+
+
+def after_a_funding(seconds: float = 1.0) -> Callable[[], float]:
+    """An exchange clock from ``seconds`` after a funding, a millisecond more on every reading.
+
+    No funding falls due by itself (the next is 3.6 million readings away) unless a test
+    moves the clock; every signature still gets a timestamp of its own.
+    """
+    return ticking_clock(FUNDING_HOUR + seconds, 0.001)

@@ -15,13 +15,16 @@ from requests_kalshi.fixedpoint import parse_count, parse_dollars
 from requests_kalshi.testing import LocalExchange, RateLimit
 from requests_kalshi.testing.margin import PERPETUALS, MarginExchange
 
+from .scripted import after_a_funding
+
 BTC = "KXBTCPERP"  # seeded: bids 96995…96975, asks 97005…97025, 0.10 more each level
 ORDERS = "/margin/orders"
 
 
 @pytest.fixture
 def ex() -> Iterator[LocalExchange]:
-    with LocalExchange(key_type="ed25519") as exchange:
+    # Its clock starts after a funding: only a test that moves it makes one fall due.
+    with LocalExchange(key_type="ed25519", clock=after_a_funding()) as exchange:
         yield exchange
 
 

@@ -28,6 +28,7 @@ from requests_kalshi.stream import connect as stream_connect
 from requests_kalshi.testing import LocalExchange
 
 from .orders import TICKER
+from .scripted import after_a_funding
 from .verifier import assert_signed
 from .wsclient import drain, open_ws, recv, recv_until, send
 
@@ -38,7 +39,8 @@ MARGIN_PATH = "/trade-api/ws/v2/margin"
 
 @pytest.fixture
 def ex() -> Iterator[LocalExchange]:
-    with LocalExchange(key_type="ed25519") as exchange:
+    # Its clock starts after a funding: only a test that moves it makes one fall due.
+    with LocalExchange(key_type="ed25519", clock=after_a_funding()) as exchange:
         yield exchange
 
 

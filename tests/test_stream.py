@@ -148,6 +148,77 @@ def test_a_dropped_connection_reconnects_signed_afresh_and_restores_everything(
     assert len(signatures) == len(timestamps) == 2
 
 
+async def until_held(ex: LocalExchange, count: int) -> None:
+    """Wait until the exchange holds ``count`` commands (see ``hold_commands``)."""
+    for _ in range(5000):
+        if ex.streams.held_commands >= count:
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError(f"the exchange holds {ex.streams.held_commands} commands, not {count}")
+
+
+def test_reconnected_comes_once_the_server_has_made_every_subscription_again(
+    ex: LocalExchange,
+) -> None:
+    async def scenario() -> tuple[dict[str, Any], list[Any], list[dict[str, Any]]]:
+        async with stream_to(ex) as stream:
+            await stream.subscribe(["fill", "trade"])
+            ex.streams.hold_commands()  # a server slow to answer
+            ex.streams.drop_connections()
+            await until_held(ex, 2)  # both subscriptions are asked for again, unanswered
+            early = asyncio.ensure_future(stream.__anext__())
+            await asyncio.sleep(0)  # takes an item that is already there
+            assert not early.done(), "Reconnected came before the server made the subscriptions"
+            assert ex.streams.release_commands() == 2
+            assert await early == Reconnected(attempts=1)
+            # A bot that acts on Reconnected misses nothing published after it.
+            order = await place(
+                ex, side="ask", price="0.20", count="2", time_in_force="immediate_or_cancel"
+            )
+            return order, await drain(stream), await stream.list_subscriptions()
+
+    order, items, listing = asyncio.run(scenario())
+    assert {m.msg["order_id"] for m in items if m.channel == "fill"} == {order["order_id"]}
+    assert any(m.channel == "trade" for m in items)
+    sids = {s["channel"]: s["sid"] for s in listing}
+    assert {(m.channel, m.sid) for m in items} == set(sids.items())  # the new connection's sids
+
+
+def test_a_subscription_refused_by_the_server_is_not_made_again(ex: LocalExchange) -> None:
+    async def scenario() -> tuple[list[Any], list[dict[str, Any]]]:
+        async with stream_to(ex) as stream:
+            await stream.subscribe("trade")
+            with pytest.raises(StreamCommandError):
+                await stream.subscribe("weather")
+            ex.streams.drop_connections()
+            first = await stream.__anext__()
+            return [first, *await drain(stream)], await stream.list_subscriptions()
+
+    items, listing = asyncio.run(scenario())
+    assert items == [Reconnected(attempts=1)]  # and no error for the refused one
+    assert [s["channel"] for s in listing] == ["trade"]
+
+
+def test_unsubscribing_before_the_answer_undoes_the_subscription(ex: LocalExchange) -> None:
+    async def scenario() -> tuple[list[Any], list[dict[str, Any]]]:
+        async with stream_to(ex) as stream:
+            ex.streams.hold_commands()
+            subscribing = asyncio.ensure_future(stream.subscribe("trade"))
+            await until_held(ex, 1)
+            await stream.unsubscribe("trade")  # no sid yet
+            ex.streams.release_commands()
+            await subscribing
+            listing = await stream.list_subscriptions()
+            await place(
+                ex, side="ask", price="0.20", count="1", time_in_force="immediate_or_cancel"
+            )
+            return await drain(stream), listing
+
+    items, listing = asyncio.run(scenario())
+    assert listing == []
+    assert items == []
+
+
 def test_a_seq_gap_is_reported_and_repaired_with_a_fresh_snapshot(
     ex: LocalExchange, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -245,7 +316,13 @@ def test_hosts_the_auth_does_not_sign_for_are_refused(ex: LocalExchange, url: st
 
 @pytest.mark.parametrize(
     "options",
-    [{"retries": -1}, {"retries": True}, {"backoff": "1"}, {"max_backoff": -1}],
+    [
+        {"retries": -1},
+        {"retries": True},
+        {"backoff": "1"},
+        {"max_backoff": -1},
+        {"stable_after": -1},
+    ],
 )
 def test_bad_options_raise_configuration_errors(ex: LocalExchange, options: Any) -> None:
     with pytest.raises(ConfigurationError):
@@ -299,3 +376,19 @@ def test_closing_a_stream_that_never_opened_ends_its_iteration(ex: LocalExchange
         return [item async for item in stream]
 
     assert asyncio.run(scenario()) == []
+
+
+def test_a_stream_the_exchange_keeps_closing_as_a_slow_consumer_gives_up(
+    ex: LocalExchange,
+) -> None:
+    ex.streams.max_backlog = 1  # every answer is too much: each connection is closed at once
+
+    async def scenario() -> None:
+        async with stream_to(ex, retries=2) as stream:
+            await stream.subscribe("trade")
+
+    with pytest.raises(StreamGaveUpError, match="after 3 attempts") as info:
+        asyncio.run(scenario())
+    assert "1008 slow consumer: more than 1 bytes waiting" in str(info.value.__cause__)
+    handshakes = [r for r in ex.requests if r.path == "/trade-api/ws/v2"]
+    assert [r.status for r in handshakes] == [101, 101, 101]

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -43,8 +44,14 @@ def client_frame(opcode: int, payload: bytes, *, fin: bool = True) -> bytes:
     return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
-def upgraded(ex: LocalExchange) -> tuple[socket.socket, io.BufferedReader]:
-    sock = socket.create_connection(("127.0.0.1", ex.port), timeout=5)
+def upgraded(
+    ex: LocalExchange, *, receive_buffer: int = 0
+) -> tuple[socket.socket, io.BufferedReader]:
+    sock = socket.socket()
+    if receive_buffer:  # set before connecting, so the window offered is small from the start
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    sock.settimeout(5)
+    sock.connect(("127.0.0.1", ex.port))
     headers = websocket_headers(ex.auth, ex.ws_url)
     key = base64.b64encode(os.urandom(16)).decode()
     lines = [
@@ -149,3 +156,58 @@ def test_a_client_that_resets_the_connection_is_forgotten(ex: LocalExchange) -> 
         assert s.get("/exchange/status").status_code == 200
     ex.streams.stop()
     ex.streams.stop()
+
+
+LISTINGS = 500
+
+
+def flood(ex: LocalExchange, sock: socket.socket) -> None:
+    """Make 20 subscriptions to every event-contract market, then ask for their list
+    ``LISTINGS`` times: megabytes of answers (more than the sockets hold), all made at once
+    once the exchange has every command, whatever the machine's speed."""
+    params = {"channels": ["orderbook_delta"], "market_tickers": sorted(ex.state.engine.markets)}
+    commands = [{"cmd": "subscribe", "params": params}] * 20
+    commands += [{"cmd": "list_subscriptions"}] * LISTINGS
+    ex.streams.hold_commands()
+    for n, command in enumerate(commands):
+        sock.sendall(client_frame(TEXT, json.dumps({"id": n, **command}).encode()))
+    for _ in range(500):
+        if ex.streams.held_commands == len(commands):
+            break
+        time.sleep(0.01)
+    assert ex.streams.release_commands() == len(commands)
+
+
+def until_no_connections(ex: LocalExchange) -> int:
+    for _ in range(500):
+        if ex.streams.connections == 0:
+            break
+        time.sleep(0.01)
+    return ex.streams.connections
+
+
+def test_a_client_that_falls_behind_is_closed_as_a_slow_consumer(ex: LocalExchange) -> None:
+    ex.streams.max_backlog = 32 * 1024
+    sock, reader = upgraded(ex, receive_buffer=4096)
+    with sock, reader:
+        flood(ex, sock)
+        listings = 0
+        while (frame := read_frame(reader)) is not None and frame[0] != CLOSE:
+            listings += json.loads(frame[1]).get("type") == "ok"
+        assert frame is not None, "the connection ended without a close frame"
+        code, reason = int.from_bytes(frame[1][:2], "big"), frame[1][2:].decode()
+        assert (code, reason) == (1008, "slow consumer: more than 32768 bytes waiting")
+        assert listings < LISTINGS  # what had fallen behind was dropped, not sent
+        sock.sendall(client_frame(CLOSE, frame[1][:2]))
+        assert until_no_connections(ex) == 0
+
+
+def test_a_client_that_reads_nothing_is_dropped_after_the_close_timeout(
+    ex: LocalExchange,
+) -> None:
+    ex.streams.max_backlog = 32 * 1024
+    ex.streams.close_timeout = 0
+    sock, reader = upgraded(ex, receive_buffer=4096)
+    with sock, reader:
+        flood(ex, sock)
+        assert until_no_connections(ex) == 0  # without reading a byte

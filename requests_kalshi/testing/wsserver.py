@@ -7,6 +7,12 @@ product it was opened to; the controls act on the connections of both.
 :class:`StreamHub` is ``LocalExchange.streams``. After the HTTP server has answered a signed
 handshake with 101, it hands the socket to :meth:`StreamHub.serve`: the handler's thread reads
 the client's frames; a writer thread sends replies, channel messages and the server's pings.
+
+The exchange's own choice where Kalshi's is not public: a connection may have at most
+:attr:`StreamHub.max_backlog` bytes of frames waiting for a client that reads slower than they
+come; past that the exchange drops what waits and closes the connection with code 1008 and
+the reason ``slow consumer``, and drops it outright if the client has not taken the close
+frame :attr:`StreamHub.close_timeout` seconds later.
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ from typing import Any
 
 from requests_kalshi.errors import ConfigurationError
 
+from ._wsconnection import Connection as _Connection
 from .margin_feed import MarginFeed
 from .simulator import Outcome, SimulatedExchange
-from .wschannels import ChannelControls, ChannelSession, Feed, Frame
+from .wschannels import ChannelControls, ChannelSession, Feed
 from .wsfeed import EventFeed
 from .wsframes import CLOSE, PING, PONG, TEXT, FrameError, MessageReader, close_payload
 from .wsframes import encode_frame as _frame
@@ -34,20 +41,6 @@ from .wsframes import encode_frame as _frame
 __all__ = ["StreamHub"]
 
 log = logging.getLogger("requests_kalshi")
-
-
-class _Connection:
-    def __init__(self, sock: socket.socket, wfile: io.BufferedIOBase) -> None:
-        self.sock = sock
-        self.wfile = wfile
-        self.outgoing: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-
-    def send(self, frame: Frame) -> None:
-        self.outgoing.put(_frame(TEXT, json.dumps(frame, separators=(",", ":")).encode()))
-
-    def drop(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
 
 
 class StreamHub:
@@ -63,6 +56,14 @@ class StreamHub:
     ping_interval: float = 10.0
     """Seconds between the server's pings on an idle connection, as Kalshi's (about 10 s)."""
 
+    max_backlog: int = 4 * 2**20
+    """Bytes of frames a connection may have waiting for its client (4 MiB); past that the
+    connection is closed with 1008 ``slow consumer`` (the exchange's own choice)."""
+
+    close_timeout: float = 10.0
+    """Seconds a connection closed for falling behind has to take the close frame before it is
+    dropped."""
+
     def __init__(self, core: SimulatedExchange) -> None:
         self._core = core
         self._lock = threading.Lock()
@@ -73,6 +74,8 @@ class StreamHub:
         self._connections: dict[_Connection, tuple[str, ChannelSession]] = {}
         self._controls = ChannelControls()
         self._refusals: list[int] = []
+        self._holding = False
+        self._held_commands: list[tuple[ChannelSession, str]] = []
         self._unsubscribe: list[Callable[[], None]] = []
 
     @property
@@ -127,6 +130,32 @@ class StreamHub:
             self._controls.paused.discard(channel)
             for _, session in self._connections.values():
                 session.release()
+
+    def hold_commands(self) -> None:
+        """Leave the commands clients send unanswered until :meth:`release_commands`.
+
+        As a server slow to answer would: a subscription held is not made yet.
+        """
+        with self._lock:
+            self._holding = True
+
+    def release_commands(self) -> int:
+        """Answer the held commands in the order they came and stop holding; returns how many."""
+        count = 0
+        while True:
+            with self._lock:
+                if not self._held_commands:
+                    self._holding = False
+                    return count
+                session, text = self._held_commands.pop(0)
+            session.command(text)  # outside the hub's lock: the product's lock comes first
+            count += 1
+
+    @property
+    def held_commands(self) -> int:
+        """How many commands :meth:`hold_commands` holds now."""
+        with self._lock:
+            return len(self._held_commands)
 
     def refuse_handshakes(self, count: int = 1, *, status: int = 503) -> None:
         """Answer the next ``count`` WebSocket handshakes with ``status`` instead of 101.
@@ -203,7 +232,7 @@ class StreamHub:
 
         :param product: ``"events"`` or ``"margin"``: whose channels it serves.
         """
-        connection = _Connection(sock, wfile)
+        connection = _Connection(sock, wfile, self.max_backlog, self.close_timeout)
         feed = self._feeds[product]
         session = ChannelSession(feed, connection.send, self._controls)
         with self._lock:
@@ -217,7 +246,7 @@ class StreamHub:
         finally:
             with feed.lock, self._lock:
                 del self._connections[connection]
-            connection.outgoing.put(None)  # the writer ends
+            connection.ended()
             writer.join()
 
     def _read(
@@ -228,7 +257,7 @@ class StreamHub:
             try:
                 message = reader.next()
             except FrameError as error:
-                connection.outgoing.put(_frame(CLOSE, close_payload(error.code, error.reason)))
+                connection.put(_frame(CLOSE, close_payload(error.code, error.reason)))
                 return
             except OSError:
                 return
@@ -236,21 +265,28 @@ class StreamHub:
                 return
             opcode, payload = message
             if opcode == CLOSE:
-                connection.outgoing.put(_frame(CLOSE, payload[:2]))
+                connection.put(_frame(CLOSE, payload[:2]))
                 return
             if opcode == PING:
-                connection.outgoing.put(_frame(PONG, payload))
+                connection.put(_frame(PONG, payload))
             elif opcode == TEXT:
-                session.command(payload.decode("utf-8"))
+                self._command(session, payload.decode("utf-8"))
             elif opcode != PONG:
                 connection.send(
                     {"type": "error", "msg": {"code": 1, "msg": "Unable to process message"}}
                 )
 
+    def _command(self, session: ChannelSession, text: str) -> None:
+        with self._lock:
+            if self._holding:
+                self._held_commands.append((session, text))
+                return
+        session.command(text)
+
     def _write(self, connection: _Connection) -> None:
         while True:
             try:
-                data = connection.outgoing.get(timeout=self.ping_interval)
+                data = connection.outbox.get(timeout=self.ping_interval)
             except queue.Empty:
                 data = _frame(PING, b"")
             if data is None:
