@@ -10,8 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from .clock import clock_offset as measure_clock_offset
-from .clock import retry_after as parse_retry_after
+from .clock import measured_offset, wait_asked
 from .core.clock_skew import CLOCK_AGREES
 from .environments import DEMO, PRODUCTION
 from .errors import KalshiError
@@ -117,7 +116,7 @@ class TimestampExpiredError(AuthenticationError):
     clock_offset: float | None
 
     def __init__(self, response: requests.Response, diagnosis: str | None = None) -> None:
-        self.clock_offset = measure_clock_offset(response)
+        self.clock_offset = measured_offset(response)
         if diagnosis is None:
             diagnosis = _timestamp_diagnosis(self.clock_offset)
         super().__init__(response, diagnosis)
@@ -145,7 +144,7 @@ class RateLimitError(KalshiAPIError):
     retry_after: float | None
 
     def __init__(self, response: requests.Response, diagnosis: str | None = None) -> None:
-        self.retry_after = parse_retry_after(response)
+        self.retry_after = wait_asked(response)
         super().__init__(response, diagnosis)
 
 
@@ -303,7 +302,7 @@ def _diagnose(response: requests.Response, code: str, details: str) -> str:
             "DELETE /portfolio/events/orders/{order_id}"
         )
     if status == 429 or _too_many_requests(response):
-        wait = parse_retry_after(response)
+        wait = wait_asked(response)
         asked = f"Kalshi asks to wait {wait:g} s. " if wait is not None else ""
         return (
             f"{asked}Kalshi's rate limit was hit: slow down, or let the session pace requests "

@@ -8,16 +8,17 @@ from collections.abc import Callable
 import requests
 
 from .core.clock_skew import MAX_CORRECTION
-from .core.http_dates import parse_http_date
+from .core.clock_skew import measured_offset as core_measured_offset
+from .core.http_dates import parse_http_date, retry_after_seconds
 from .errors import ConfigurationError
 from .signing import ACCESS_TIMESTAMP
 
 __all__ = [
     "MAX_CLOCK_CORRECTION",
-    "clock_offset",
-    "retry_after",
+    "measured_offset",
     "server_time",
     "synced_offset",
+    "wait_asked",
 ]
 
 MAX_CLOCK_CORRECTION = MAX_CORRECTION
@@ -36,7 +37,7 @@ def server_time(response: requests.Response) -> float | None:
     return parse_http_date(value) if value else None
 
 
-def clock_offset(
+def measured_offset(
     response: requests.Response, *, now: Callable[[], float] = time.time
 ) -> float | None:
     """Seconds to add to the local clock to match the server's, measured from one response.
@@ -44,42 +45,29 @@ def clock_offset(
     Compares the ``Date`` header with the timestamp the request was signed with (or, for
     an unsigned request, the local time ``now()``). Positive: the local clock is behind.
     ``Date`` has whole seconds, so the result is good to about a second (plus the request's
-    round trip); that is well inside Kalshi's timestamp window.
+    round trip); that is well inside Kalshi's timestamp window. Not to be confused with
+    :attr:`KalshiAuth.clock_offset <requests_kalshi.KalshiAuth.clock_offset>`, the offset an
+    auth signs with, which :func:`synced_offset` moves by what this measures.
 
     :param response: a response whose ``request`` may carry ``KALSHI-ACCESS-TIMESTAMP``.
     :param now: the local clock, Unix seconds (for tests).
     :returns: the offset in seconds, or ``None`` without a usable ``Date`` header.
     """
-    server = server_time(response)
-    if server is None:
-        return None
-    local = None
     request = response.request
     signed = request.headers.get(ACCESS_TIMESTAMP) if request is not None else None
-    if signed is not None and signed.isascii() and signed.isdigit():
-        local = int(signed) / 1000
-    if local is None:
-        local = now()
-    # Date is truncated to the second: the server's time was somewhere in [server, server+1).
-    return server + 0.5 - local
+    return core_measured_offset(server_time(response), signed, now)
 
 
-def retry_after(
+def wait_asked(
     response: requests.Response, *, now: Callable[[], float] = time.time
 ) -> float | None:
-    """Seconds a ``Retry-After`` header asks to wait: delay-seconds or an HTTP date.
+    """Seconds a response's ``Retry-After`` header asks to wait: delay-seconds or an HTTP date.
 
     :param response: the response (usually a 429 or 503).
     :param now: the local clock, Unix seconds, to turn a date into a delay (for tests).
     :returns: seconds (0 for a date already past), or ``None`` without a usable header.
     """
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    if value.isascii() and value.isdigit():
-        return float(value)
-    when = parse_http_date(value)
-    return None if when is None else max(0.0, when - now())
+    return retry_after_seconds(response.headers.get("Retry-After"), now())
 
 
 def synced_offset(offset: float, measured: float | None) -> float:
@@ -88,7 +76,7 @@ def synced_offset(offset: float, measured: float | None) -> float:
     What ``sync_clock()`` of every client sets: ``offset + measured``.
 
     :param offset: the auth's clock offset now, in seconds.
-    :param measured: what :func:`clock_offset` measured; ``None`` without a usable ``Date``.
+    :param measured: what :func:`measured_offset` measured; ``None`` without a usable ``Date``.
     :raises ConfigurationError: no measurement, or one further than
         :data:`MAX_CLOCK_CORRECTION` (the offset is then left alone).
     """

@@ -23,7 +23,7 @@ from ._requests_flow import run_attempts, signers_of
 from ._version import __version__
 from .api_errors import raise_for_kalshi
 from .auth import KalshiAuth
-from .clock import clock_offset, synced_offset
+from .clock import measured_offset, synced_offset
 from .core.attempts import AttemptPolicy
 from .core.urls import join_url
 from .env_proxies import ProxyCache
@@ -291,7 +291,7 @@ class KalshiSession(requests.Session):
         if not isinstance(self.auth, KalshiAuth):
             raise ConfigurationError("sync_clock() needs a session with a KalshiAuth.")
         response = self.get("/exchange/status")
-        self.auth.clock_offset = synced_offset(self.auth.clock_offset, clock_offset(response))
+        self.auth.clock_offset = synced_offset(self.auth.clock_offset, measured_offset(response))
         log.info("clock offset set to %+.1f s", self.auth.clock_offset)
         return self.auth.clock_offset
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from .clock import retry_after as retry_after_header
+from .clock import wait_asked
 from .core.retrying import Failure, RetryRules
 from .errors import ConfigurationError
 
@@ -98,7 +98,7 @@ class RetryPolicy(RetryRules):
         """Seconds the server asked to wait (``Retry-After``, seconds or HTTP date), if any."""
         if not self.respect_retry_after:
             return None
-        return retry_after_header(response)
+        return wait_asked(response)
 
 
 def failure_of(error: BaseException) -> Failure:

@@ -11,7 +11,8 @@ import responses
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from requests_kalshi import KalshiAuth
-from requests_kalshi.clock import clock_offset, retry_after, server_time
+from requests_kalshi.clock import measured_offset, server_time, wait_asked
+from requests_kalshi.core.clock_skew import measured_offset as core_measured_offset
 from requests_kalshi.core.http_dates import parse_http_date
 
 from .conftest import KEY_ID
@@ -61,7 +62,7 @@ def test_server_time_without_a_usable_date(
 ) -> None:
     response = reply(mock, headers)
     assert server_time(response) is None
-    assert clock_offset(response) is None
+    assert measured_offset(response) is None
 
 
 @pytest.mark.parametrize(
@@ -82,13 +83,13 @@ def test_clock_offset_compares_date_with_the_signed_timestamp(
     auth = KalshiAuth(KEY_ID, ed_key, clock=lambda: signed_at)
     response = reply(mock, {"Date": "Sun, 06 Nov 1994 08:49:37 GMT"}, auth)
     assert response.request.headers["KALSHI-ACCESS-TIMESTAMP"] == str(int(signed_at * 1000))
-    measured = clock_offset(response, now=lambda: pytest.fail("must use the signed timestamp"))
+    measured = measured_offset(response, now=lambda: pytest.fail("must use the signed timestamp"))
     assert measured == pytest.approx(expected)
 
 
 def test_clock_offset_of_an_unsigned_request_uses_now(mock: responses.RequestsMock) -> None:
     response = reply(mock, {"Date": "Sun, 06 Nov 1994 08:49:37 GMT"})
-    assert clock_offset(response, now=lambda: NOV_6_1994 - 10) == 10.5
+    assert measured_offset(response, now=lambda: NOV_6_1994 - 10) == 10.5
 
 
 @pytest.mark.parametrize("stamp", ["abc", "", "１２３"])
@@ -98,13 +99,13 @@ def test_clock_offset_ignores_a_timestamp_that_is_not_ascii_digits(stamp: str) -
     response.request = requests.Request(
         "GET", URL, headers={"KALSHI-ACCESS-TIMESTAMP": stamp}
     ).prepare()
-    assert clock_offset(response, now=lambda: NOV_6_1994) == 0.5
+    assert measured_offset(response, now=lambda: NOV_6_1994) == 0.5
 
 
 def test_clock_offset_of_a_response_without_request() -> None:
     response = requests.Response()
     response.headers["Date"] = "Sun, 06 Nov 1994 08:49:37 GMT"
-    assert clock_offset(response, now=lambda: NOV_6_1994 + 2) == -1.5
+    assert measured_offset(response, now=lambda: NOV_6_1994 + 2) == -1.5
 
 
 @pytest.mark.parametrize(
@@ -125,11 +126,11 @@ def test_retry_after_seconds_or_date(
 ) -> None:
     mock.get(URL, status=429, json={"error": "too many requests"}, headers={"Retry-After": value})
     response = requests.get(URL)
-    assert retry_after(response, now=lambda: NOV_6_1994) == expected
+    assert wait_asked(response, now=lambda: NOV_6_1994) == expected
 
 
 def test_retry_after_absent(mock: responses.RequestsMock) -> None:
-    assert retry_after(reply(mock, {})) is None
+    assert wait_asked(reply(mock, {})) is None
 
 
 @pytest.mark.skipif(not hasattr(time, "tzset"), reason="needs time.tzset to change the zone")
@@ -144,3 +145,13 @@ def test_zoneless_http_dates_are_gmt_whatever_the_local_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_the_core_measure_reads_the_clock_only_for_an_unsigned_request() -> None:
+    """The pure measure every client's ``sync_clock()`` uses (httpx has no requests Response)."""
+    assert (
+        core_measured_offset(None, "1000", now=lambda: pytest.fail("no date, no reading")) is None
+    )
+    assert core_measured_offset(100.0, "90000", now=lambda: pytest.fail("signed")) == 10.5
+    assert core_measured_offset(100.0, None, now=lambda: 101.0) == -0.5
+    assert core_measured_offset(100.0, "not-a-stamp", now=lambda: 95.0) == 5.5

@@ -9,9 +9,10 @@ header, good to about a second, tells them apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["CLOCK_AGREES", "MAX_CORRECTION", "ClockVerdict", "judge_clock"]
+__all__ = ["CLOCK_AGREES", "MAX_CORRECTION", "ClockVerdict", "judge_clock", "measured_offset"]
 
 CLOCK_AGREES = 2.0
 """Seconds: a clock this close to the server's cannot explain an expired timestamp."""
@@ -76,3 +77,26 @@ def judge_clock(
         )
         return ClockVerdict(None, error, late_by, reason)
     return ClockVerdict(server - sent_at, error, late_by, "the local clock is off")
+
+
+def measured_offset(
+    server_date: float | None, signed: str | None, now: Callable[[], float]
+) -> float | None:
+    """Seconds to add to the local clock to match the server's, from one answer.
+
+    >>> measured_offset(100.0, "90000", now=lambda: 0.0)
+    10.5
+
+    :param server_date: the answer's ``Date`` as Unix seconds (whole seconds), or ``None``.
+    :param signed: the ``KALSHI-ACCESS-TIMESTAMP`` the request was signed with, if any.
+    :param now: the local clock (Unix seconds), read only when the request was not signed.
+    :returns: the offset (positive: the local clock is behind), or ``None`` without a date.
+    """
+    if server_date is None:
+        return None
+    if signed is not None and signed.isascii() and signed.isdigit():
+        local = int(signed) / 1000
+    else:
+        local = now()
+    # Date is truncated to the second: the server's time was somewhere in [date, date + 1).
+    return server_date + 0.5 - local
