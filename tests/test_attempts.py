@@ -338,7 +338,9 @@ def test_the_benchmarks_stand_in_key_replaces_the_signers_key(
             return bytes(64)
 
     auth = KalshiAuth(KEY_ID, ed_key, clock_offset=1.5)
-    auth._key = FreeKey()  # type: ignore[assignment]
+    free: Any = FreeKey()
+    auth._key = free
+    assert auth._key is free
     assert auth.signer.offset == 1.5
     signature = auth.headers("GET", "/trade-api/v2/markets")["KALSHI-ACCESS-SIGNATURE"]
     assert base64.b64decode(signature) == bytes(64)
