@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from ._httpx_wire import MARK, AsyncGuard, Mark, SyncGuard, sign_request, target_of, wire_path
 from .auth import KalshiAuth as RequestsKalshiAuth
 from .core.signer import Signer
-from .environments import KALSHI_HOSTS
 from .errors import ConfigurationError
 from .keys import KeySource
 
@@ -60,7 +59,7 @@ class KalshiAuth(httpx.Auth):
             clock=clock,
             clock_offset=clock_offset,
         )
-        self.signer = _signer_of(checked)
+        self.signer = checked.signer
 
     signer: Signer
     """The core :class:`~requests_kalshi.core.Signer`: key, trusted hosts, clock, offset."""
@@ -73,7 +72,7 @@ class KalshiAuth(httpx.Auth):
                 f"expected a requests_kalshi.KalshiAuth, not {type(auth).__name__}."
             )
         made = cls.__new__(cls)
-        made.signer = _signer_of(auth)
+        made.signer = auth.signer
         return made
 
     @classmethod
@@ -165,17 +164,6 @@ class KalshiAuth(httpx.Auth):
 
 
 _DEFERRED = "requests_kalshi.deferred"
-
-
-def _signer_of(auth: RequestsKalshiAuth) -> Signer:
-    # The requests auth has checked the key id, key, hosts and clock; reuse its key.
-    return Signer(
-        key_id=auth.key_id,
-        key=auth._key,
-        extra_hosts=auth.allowed_hosts - KALSHI_HOSTS,
-        clock=auth._clock,
-        offset=auth.clock_offset,
-    )
 
 
 class DeferredSigning(httpx.Auth):

@@ -17,11 +17,9 @@ from ._httpx_auth import DeferredSigning, KalshiAuth
 from ._httpx_clients import KalshiClient, checked
 from ._httpx_transport import KalshiTransport, Limiter, Policy
 from .auth import KalshiAuth as RequestsKalshiAuth
-from .core.retrying import RetryRules
 from .environments import Environment
 from .errors import ConfigurationError, KalshiError
 from .ratelimit import RateLimiter, resolve_rate_limit
-from .retry import RetryPolicy
 from .session_options import Options, Timeout, resolve_options
 
 __all__ = [
@@ -72,7 +70,7 @@ def client_auth(options: Options) -> DeferredSigning | None:
 def policy(options: Options, limiter: Limiter | None) -> Policy:
     """The transport's policy for these options."""
     return Policy(
-        rules=_rules(options.retry),
+        rules=options.retry,  # a RetryPolicy is the core's RetryRules, checked
         limiter=limiter,
         raise_errors=options.raise_errors,
         correct_clock=options.correct_clock,
@@ -120,18 +118,6 @@ class _AccountReader:
         except httpx.HTTPError as error:
             raise KalshiError(f"{type(error).__name__}: {error}") from error
         return checked(response)
-
-
-def _rules(policy: RetryPolicy) -> RetryRules:
-    return RetryRules(
-        total=policy.total,
-        backoff_factor=policy.backoff_factor,
-        backoff_max=policy.backoff_max,
-        budget=policy.budget,
-        statuses=policy.statuses,
-        idempotent_methods=policy.idempotent_methods,
-        respect_retry_after=policy.respect_retry_after,
-    )
 
 
 def timeout_for(timeout: Timeout) -> httpx.Timeout:

@@ -117,17 +117,15 @@ def _mark_of(request: httpx.Request) -> Mark | None:
     return mark if isinstance(mark, Mark) else None
 
 
-# Set on a hop that went out unsigned; httpx copies a hop's extensions to the next hop.
-_UNSIGNED_BEFORE = "requests_kalshi.unsigned_before"
-
-
 def _signs(request: httpx.Request, mark: Mark) -> bool:
-    """Whether this hop is signed (the core's redirect rule); remembered for the next hops."""
-    unsigned_before = bool(request.extensions.get(_UNSIGNED_BEFORE))
+    """Whether this hop is signed (the core's redirect rule); remembered for the next hops.
+
+    httpx hands a hop's extensions, and so its :class:`Mark`, to the next hop.
+    """
     target = target_of(request.url)
-    action = hop_action(mark.auth.signer, target, unsigned_before=unsigned_before)
+    action = hop_action(mark.auth.signer, target, unsigned_before=mark.unsigned_before)
     if action is SignatureAction.STRIP:
-        request.extensions[_UNSIGNED_BEFORE] = True
+        mark.unsigned_before = True
     return action is SignatureAction.RESIGN
 
 

@@ -5,7 +5,8 @@ header but ``Authorization`` to the next hop, whatever its host. The only thing 
 with each hop down to the connection is the request's ``extensions``; httpcore calls its
 ``trace`` callback right before it writes the request headers. There the headers are fixed:
 kept when they sign exactly this hop, signed anew for another trusted hop, stripped for any
-other host.
+other host and for every hop after one that went out unsigned (the core's
+:func:`~requests_kalshi.core.redirects.hop_action`).
 """
 
 from __future__ import annotations
@@ -38,11 +39,15 @@ AsyncTrace = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 @dataclass
 class Mark:
-    """What signs one request chain (shared by its hops), and what it last signed."""
+    """What signs one request chain (shared by its hops), and what it last signed.
+
+    :ivar unsigned_before: a hop of the chain went out unsigned: no later hop is signed.
+    """
 
     auth: KalshiAuth
     signature: str = ""
     signed_for: tuple[str, str] | None = None
+    unsigned_before: bool = False
 
 
 def wire_path(url: httpx.URL) -> str:
@@ -55,15 +60,13 @@ def target_of(url: httpx.URL) -> Target:
     return Target(url.scheme, url.raw_host.decode("ascii"), url.port)
 
 
-def sign_request(request: httpx.Request, mark: Mark, trusted: bool | None = None) -> None:
+def sign_request(request: httpx.Request, mark: Mark, trusted: bool) -> None:
     """Replace the request's ``KALSHI-ACCESS-*`` headers: sign it anew, or strip them.
 
-    Signs when the signer trusts the request's target (``trusted``, when already known);
-    strips otherwise.
+    :param trusted: whether this hop is signed (the signer trusts its target, and the
+        redirect rule allows it); stripped otherwise.
     """
     signer = mark.auth.signer
-    if trusted is None:
-        trusted = signer.trusts(target_of(request.url))
     if not trusted:
         for name in SIGNED_HEADERS:
             request.headers.pop(name, None)
@@ -81,15 +84,24 @@ def _fix_wire_headers(info: dict[str, Any], signer: Signer, mark: Mark) -> None:
     headers = getattr(request, "headers", None)
     if request is None or not isinstance(headers, list):
         return
-    present = [value for name, value in headers if name.lower() == _SIGNATURE_LOWER]
-    if not present and not any(name.lower() in _SIGNED_LOWER for name, _ in headers):
-        return
     url = request.url
     target = Target(url.scheme.decode("ascii"), url.host.decode("ascii"), url.port)
     method = request.method.decode("ascii").upper()
     path = url.target.split(b"?", 1)[0].decode("ascii") or "/"
+    present = [value for name, value in headers if name.lower() == _SIGNATURE_LOWER]
     ours = present == [mark.signature.encode("ascii")]
-    action = signature_action(signer, target, method, path, mark.signed_for if ours else None)
+    action = signature_action(
+        signer,
+        target,
+        method,
+        path,
+        mark.signed_for if ours else None,
+        unsigned_before=mark.unsigned_before,
+    )
+    if action is SignatureAction.STRIP:
+        mark.unsigned_before = True  # whether or not this hop carried any signed header
+    if not present and not any(name.lower() in _SIGNED_LOWER for name, _ in headers):
+        return
     if action is SignatureAction.KEEP:
         return
     headers[:] = [(name, value) for name, value in headers if name.lower() not in _SIGNED_LOWER]

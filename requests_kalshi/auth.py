@@ -250,10 +250,6 @@ class KalshiAuth(AuthBase):
     def _key(self, key: PrivateKey) -> None:  # the benchmarks' stand-in key
         self._signer = dataclasses.replace(self._signer, key=key)
 
-    @property
-    def _clock(self) -> Callable[[], float]:
-        return self._signer.clock
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}(key_id={self.key_id!r}, key_type={self.key_type!r})"
 

@@ -314,6 +314,8 @@ def test_signature_action(signer: Signer) -> None:
     assert signature_action(signer, home, "GET", "/a", None) is SignatureAction.RESIGN
     away = Target("https", "evil.test")
     assert signature_action(signer, away, "GET", "/a", ("GET", "/a")) is SignatureAction.STRIP
+    after_unsigned = signature_action(signer, home, "GET", "/a", None, unsigned_before=True)
+    assert after_unsigned is SignatureAction.STRIP
 
 
 # --- token buckets --------------------------------------------------------------------------

@@ -245,18 +245,19 @@ def test_an_unauthenticated_client_sends_no_signature(ed_key: ed25519.Ed25519Pri
 
 
 def test_the_wire_guard_leaves_other_requests_alone(ed_key: ed25519.Ed25519PrivateKey) -> None:
+    import httpcore
+
     from requests_kalshi._httpx_wire import Mark, SyncGuard
 
-    guard = SyncGuard(Mark(kalshi_httpx.KalshiAuth(KEY_ID, ed_key)), None)
+    mark = Mark(kalshi_httpx.KalshiAuth(KEY_ID, ed_key))
+    guard = SyncGuard(mark, None)
     guard("http11.send_request_headers.started", {})  # nothing to look at
+    assert not mark.unsigned_before
 
-    class Unsigned:
-        def __init__(self) -> None:
-            self.headers = [(b"Host", b"evil.test")]
-
-    unsigned = Unsigned()
+    unsigned = httpcore.Request("GET", "http://evil.test/", headers=[(b"Host", b"evil.test")])
     guard("http11.send_request_headers.started", {"request": unsigned})
     assert unsigned.headers == [(b"Host", b"evil.test")]
+    assert mark.unsigned_before  # it went out unsigned: no later hop of its chain is signed
 
 
 def test_signing_is_logged_at_debug_without_the_signature(

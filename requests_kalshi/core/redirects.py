@@ -81,17 +81,24 @@ def next_hop(
 
 
 def signature_action(
-    signer: Signer, target: Target, method: str, path: str, signed_for: tuple[str, str] | None
+    signer: Signer,
+    target: Target,
+    method: str,
+    path: str,
+    signed_for: tuple[str, str] | None,
+    *,
+    unsigned_before: bool = False,
 ) -> SignatureAction:
     """What to do with a signature about to go on the wire for ``method``, ``path``, ``target``.
 
     For a request a client re-sent on its own (a redirect it followed, a copy with old
-    headers): strip the signature for an untrusted target, keep it when it was made for
-    this very method and path, else sign anew.
+    headers): strip the signature where :func:`hop_action` strips it, keep it when it was
+    made for this very method and path, else sign anew.
 
     :param signed_for: the ``(METHOD, path)`` the present signature was made for, if known.
+    :param unsigned_before: whether an earlier hop of the chain went out unsigned.
     """
-    if not signer.trusts(target):
+    if hop_action(signer, target, unsigned_before=unsigned_before) is SignatureAction.STRIP:
         return SignatureAction.STRIP
     if signed_for == (method.upper(), path):
         return SignatureAction.KEEP
