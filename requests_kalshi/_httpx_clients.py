@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import httpx
 
 from ._httpx_auth import DeferredSigning, KalshiAuth
-from ._httpx_errors import error_for_httpx
+from ._httpx_errors import error_for_httpx, offset_measured
 from .clock import synced_offset
-from .core.clock_skew import measured_offset
-from .core.http_dates import parse_http_date
-from .core.signature import ACCESS_TIMESTAMP
 from .core.urls import join_url
 from .environments import Environment
 from .errors import ConfigurationError
@@ -141,12 +137,7 @@ def _signing_auth(auth: httpx.Auth | None) -> KalshiAuth:
 
 
 def _synced(signing: KalshiAuth, response: httpx.Response) -> float:
-    date = response.headers.get("Date")
-    measured = measured_offset(
-        parse_http_date(date) if date else None,
-        response.request.headers.get(ACCESS_TIMESTAMP),
-        time.time,
-    )
+    measured = offset_measured(response)
     signing.clock_offset = synced_offset(signing.clock_offset, measured)
     log.info("clock offset set to %+.1f s", signing.clock_offset)
     return signing.clock_offset

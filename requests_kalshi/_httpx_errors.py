@@ -1,35 +1,42 @@
-"""httpx responses and exceptions in the terms of the core and of :mod:`api_errors`."""
+"""httpx responses and exceptions in the terms of the core (no conversion to ``requests``)."""
 
 from __future__ import annotations
 
 import ssl
+import time
 
 import httpx
-import requests
-from requests.structures import CaseInsensitiveDict
 
-from .api_errors import KalshiAPIError, error_for_response, parse_error_body
+from .api_errors import KalshiAPIError, error_from_answer
+from .core.clock_skew import measured_offset
+from .core.error_bodies import ErrorAnswer, error_fields
+from .core.http_dates import parse_http_date, retry_after_seconds
 from .core.retrying import Failure
+from .core.signature import ACCESS_KEY, ACCESS_TIMESTAMP
 
-__all__ = ["as_requests_response", "error_for_httpx", "failure_of", "timestamp_refused"]
+__all__ = [
+    "answer_of",
+    "error_for_httpx",
+    "failure_of",
+    "offset_measured",
+    "timestamp_refused",
+]
 
 
-def as_requests_response(response: httpx.Response) -> requests.Response:
-    """A read ``response`` as a :class:`requests.Response`, for the shared error parsing."""
-    converted = requests.Response()
-    converted.status_code = response.status_code
-    converted._content = response.content
-    converted.headers = CaseInsensitiveDict(response.headers.multi_items())
-    converted.url = str(response.url)
-    converted.reason = response.reason_phrase
-    converted.encoding = response.encoding
+def answer_of(response: httpx.Response) -> ErrorAnswer:
+    """A read httpx ``response`` as the core's :class:`ErrorAnswer`."""
     request = response.request
-    prepared = requests.PreparedRequest()
-    prepared.method = request.method
-    prepared.url = str(request.url)
-    prepared.headers = CaseInsensitiveDict(request.headers.multi_items())
-    converted.request = prepared
-    return converted
+    return ErrorAnswer(
+        status=response.status_code,
+        content=response.content,
+        encoding=response.encoding,
+        reason=response.reason_phrase,
+        method=request.method,
+        url=str(request.url),
+        key_id=request.headers.get(ACCESS_KEY, ""),
+        retry_after=retry_after_seconds(response.headers.get("Retry-After"), time.time()),
+        clock_offset=offset_measured(response),
+    )
 
 
 def error_for_httpx(response: httpx.Response) -> KalshiAPIError:
@@ -37,18 +44,25 @@ def error_for_httpx(response: httpx.Response) -> KalshiAPIError:
 
     Its ``response`` and ``request`` are the httpx ones.
     """
-    error = error_for_response(as_requests_response(response))
-    error.response = response
-    error.request = response.request
-    return error
+    return error_from_answer(answer_of(response), response, response.request)
 
 
 def timestamp_refused(response: httpx.Response) -> bool:
     """Whether a read ``response`` is Kalshi's 401 ``header_timestamp_expired``."""
     if response.status_code != 401:
         return False
-    code, _, details = parse_error_body(as_requests_response(response))
+    code, _, details = error_fields(response.content, response.encoding)
     return "header_timestamp_expired" in (code, details)
+
+
+def offset_measured(response: httpx.Response) -> float | None:
+    """Seconds the local clock is behind the ``Date`` of ``response`` (see the core's rule)."""
+    date = response.headers.get("Date")
+    return measured_offset(
+        parse_http_date(date) if date else None,
+        response.request.headers.get(ACCESS_TIMESTAMP),
+        time.time,
+    )
 
 
 def failure_of(error: Exception) -> Failure:

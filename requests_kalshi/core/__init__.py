@@ -16,6 +16,7 @@ values what to do, and does the waiting and sending its own way.
 - :mod:`~requests_kalshi.core.redirects`: :func:`next_hop`, a redirect's method and signature.
 - :mod:`~requests_kalshi.core.buckets`: :class:`TokenBucket`, rate-limit arithmetic.
 - :mod:`~requests_kalshi.core.http_dates`: HTTP dates and ``Retry-After``.
+- :mod:`~requests_kalshi.core.error_bodies`: Kalshi's error bodies and their diagnosis.
 """
 
 from .buckets import TokenBucket
