@@ -320,6 +320,6 @@ def test_an_interrupted_request_is_one_line(
     def interrupted(*args: Any, **kwargs: Any) -> requests.Response:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("requests_kalshi.cli.send", interrupted)
+    monkeypatch.setattr("requests_kalshi._cli_commands.send", interrupted)
     status, out, err = run(capsys, "request", "GET", "/markets", "--env", "local")
     assert (status, out, err) == (130, "", PREFIX + "interrupted\n")
