@@ -1,8 +1,9 @@
 """``requests-kalshi serve``: the local exchange in the foreground, for programs in any language.
 
-It prints the REST and WebSocket URLs, the key id and a throwaway key file, logs every
-request to stderr (method, path, status, authentication verdict, fault), and takes its
-seed, rate limit, faults and clock offset from the command line.
+It prints the REST and WebSocket URLs (event contracts and margin), the key id and a
+throwaway key file, logs every request to stderr (method, path, status, authentication
+verdict, fault), and takes its seed, rate limit, faults and clock offset from the command
+line.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ examples:
   requests-kalshi serve --fail "GET /markets 500 x3" --drop "POST after" --delay "/markets 2.5"
   requests-kalshi serve --clock-offset 30
 
-Prints the REST and WebSocket URLs, the key id and the path of a throwaway private key file,
-then serves until Ctrl-C, logging each request to stderr. Point any program, in any language,
-at the URL with that key.
+Prints the REST and WebSocket URLs (event contracts and margin), the key id and the path
+of a throwaway private key file, then serves until Ctrl-C, logging each request to stderr.
+Point any program, in any language, at the URL with that key.
 
 fault specs: "[METHOD] [PATH] STATUS [after] [xN]" for --fail, "[METHOD] [PATH] SECONDS
 [after] [xN]" for --delay, "[METHOD] [PATH] [after] [xN]" for --drop. PATH is under
@@ -286,6 +287,7 @@ def _print_serving(
     )
     print(f"Local Kalshi exchange: {exchange.url}", file=out)
     print(f"websocket: {exchange.ws_url}", file=out)
+    print(f"margin ws: {exchange.margin_ws_url}", file=out)
     print(f"key id:   {exchange.key_id}", file=out)
     print(f"key file: {key_file}", file=out)
     limit = exchange.core.rate_limit

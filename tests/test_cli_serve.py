@@ -65,6 +65,7 @@ def test_serve_prints_both_urls_and_logs_every_request(
     assert status == 0
     port = printed["Local Kalshi exchange"].split(":")[2].split("/")[0]
     assert printed["websocket"] == f"ws://127.0.0.1:{port}/trade-api/ws/v2"
+    assert printed["margin ws"] == f"ws://127.0.0.1:{port}/trade-api/ws/v2/margin"
     logged = [line.split(" ", 1)[1] for line in err.splitlines()]  # without the time
     assert logged == [
         "GET /trade-api/v2/portfolio/balance 200 auth=ok",
