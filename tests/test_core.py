@@ -29,8 +29,8 @@ from requests_kalshi.core import (
 from requests_kalshi.core.clock_skew import MAX_CORRECTION
 from requests_kalshi.core.http_dates import parse_http_date, retry_after_seconds
 from requests_kalshi.core.redirects import signature_action
-from requests_kalshi.core.signer import is_loopback_target
 from requests_kalshi.core.urls import join_url
+from requests_kalshi.environments import is_loopback_host
 from requests_kalshi.errors import ConfigurationError
 from requests_kalshi.sessions import KalshiSession
 
@@ -173,10 +173,10 @@ def test_signer_is_a_value(signer: Signer) -> None:
 
 
 def test_loopback_means_literals_and_localhost() -> None:
-    assert is_loopback_target("127.0.0.1")
-    assert is_loopback_target("LOCALHOST")
-    assert not is_loopback_target("localhost.evil.test")
-    assert not is_loopback_target("0x7f.1")
+    assert is_loopback_host("127.0.0.1")
+    assert is_loopback_host("LOCALHOST")
+    assert not is_loopback_host("localhost.evil.test")
+    assert not is_loopback_host("0x7f.1")
 
 
 # --- retries --------------------------------------------------------------------------------

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import ipaddress
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from requests_kalshi.environments import KALSHI_HOSTS
+from requests_kalshi.environments import KALSHI_HOSTS, is_loopback_host
 from requests_kalshi.errors import UntrustedHostError
 from requests_kalshi.keys import PrivateKey
 
 from .signature import ACCESS_KEY, ACCESS_SIGNATURE, ACCESS_TIMESTAMP, sign_message, string_to_sign
 
-__all__ = ["Signer", "Target", "is_loopback_target"]
+__all__ = ["Signer", "Target"]
 
 log = logging.getLogger("requests_kalshi")
 
@@ -51,28 +50,12 @@ class Target(NamedTuple):
 
 
 @functools.lru_cache(maxsize=256)
-def is_loopback_target(host: str) -> bool:
-    """Whether ``host`` is ``localhost`` or a loopback IP literal (``127.0.0.0/8``, ``::1``).
-
-    With a trailing dot (``127.0.0.1.``, ``localhost.``) a host is a DNS name that the
-    resolver answers for, with any address: not loopback.
-    """
-    host = host.strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@functools.lru_cache(maxsize=256)
 def _trusts(extra_hosts: frozenset[str], target: Target) -> bool:
     # Cached: every request asks, about a handful of targets.
     scheme, host, port = target.normalised()
     if scheme not in _SECURE and scheme not in _PLAIN:
         return False
-    if is_loopback_target(target.host):  # as written: "127.0.0.1." is a DNS name
+    if is_loopback_host(target.host):  # as written: "127.0.0.1." is a DNS name
         return True
     if scheme not in _SECURE:
         return False
